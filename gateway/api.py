@@ -1,0 +1,268 @@
+"""The JSON API ``/api/v1``: bearer-key authenticated, JSON errors, never a partial write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+import orjson
+from flask import Blueprint, Response, g, request, stream_with_context
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from gateway.consent import Action, Business, Capture
+from gateway.errors import GatewayError, InvalidCapture, Unauthorized
+from gateway.openapi import spec
+from gateway.serialize import eligibility_json, event_json, ts
+from gateway.web import error_json, gw
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+API_CHANNELS = frozenset({"api", "checkout", "web_form", "paper", "ad", "admin"})
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BadRequest(GatewayError):
+    status = 400
+    code = "bad_field"
+
+
+def require_key(view: F) -> F:
+    """Authenticate ``Authorization: Bearer <key>``; the key decides the business."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        found = gw().store.authenticate_api_key(key.strip()) if scheme.lower() == "bearer" \
+            else None
+        if found is None:
+            raise Unauthorized("unauthorized")
+        g.business, g.api_key_id = found
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def business() -> Business:
+    return cast(Business, g.business)
+
+
+def json_body() -> dict[str, Any]:
+    """The request body as a JSON object, with a 400/413 that says what is wrong."""
+    limit = gw().settings.max_json_bytes
+    if (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise RequestEntityTooLarge()
+    try:
+        data = orjson.loads(raw or b"null")
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest("bad_json", detail=str(exc).split(":")[0]) from None
+    if not isinstance(data, dict):
+        raise BadRequest("bad_json", detail="expected a JSON object")
+    return data
+
+
+def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *,
+          required: bool = False, default: Any = None) -> Any:
+    value = data.get(name, default)
+    if value is None:
+        if required:
+            raise BadRequest("missing_field", field=name, field_name=name)
+        return default
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise BadRequest("bad_field", field=name, field_name=name,
+                         detail=f"expected {names.replace('str', 'a string')}")
+    return value
+
+
+def capture_from(data: dict[str, Any], action: Action) -> Capture:
+    """A Capture from an API body; types checked here, rules in the normaliser."""
+    topics = field(data, "topics", list)
+    if topics is not None and not all(isinstance(t, str) for t in topics):
+        raise BadRequest("bad_field", field="topics", field_name="topics",
+                         detail="expected a list of topic keys")
+    channel = field(data, "channel", str, default="api")
+    if channel not in API_CHANNELS:
+        raise InvalidCapture("unknown_channel", field="channel", value=channel)
+    evidence = field(data, "evidence", dict, default={})
+    personal = {k: v for k, v in (("name", field(data, "name", str)),) if v}
+    key = request.headers.get("Idempotency-Key") or field(data, "idempotency_key", str)
+    return Capture(
+        business=business().slug,
+        phone=field(data, "phone", str, required=True),
+        country=field(data, "country", str),
+        channel=channel,
+        method=field(data, "method", str, default="checkbox" if channel == "checkout" else "api"),
+        action=action,
+        topics=tuple(topics) if topics is not None else None,
+        wording_id=field(data, "wording_id", str),
+        wording_kind=field(data, "wording_kind", str, default=channel),
+        language=field(data, "language", str),
+        occurred_at=field(data, "occurred_at", str),
+        idempotency_key=key,
+        evidence=evidence,
+        personal=personal,
+        actor=f"api_key:{g.api_key_id}",
+    )
+
+
+def _record(action: Action) -> tuple[dict[str, Any], int]:
+    capture = capture_from(json_body(), action)
+    result = gw().service.capture(capture, business())
+    return event_json(result.event), 201 if result.created else 200
+
+
+@bp.post("/consents")
+@require_key
+def post_consent() -> Any:
+    """Record an opt-in (or, with "action": "opt_out", an opt-out)."""
+    data = json_body()
+    action_raw = field(data, "action", str, default="opt_in")
+    try:
+        action = Action(action_raw)
+    except ValueError:
+        raise InvalidCapture("unknown_action", field="action", value=action_raw) from None
+    capture = capture_from(data, action)
+    result = gw().service.capture(capture, business())
+    return event_json(result.event), 201 if result.created else 200
+
+
+@bp.post("/opt-outs")
+@require_key
+def post_opt_out() -> Any:
+    """Record an opt-out of the listed topics, or of all topics when none are listed."""
+    return _record(Action.OPT_OUT)
+
+
+@bp.get("/eligibility")
+@require_key
+def get_eligibility() -> Any:
+    """May a template on ``topic`` be sent to ``phone``?"""
+    phone = request.args.get("phone")
+    topic = request.args.get("topic")
+    for name, value in (("phone", phone), ("topic", topic)):
+        if not value:
+            raise BadRequest("missing_field", field=name, field_name=name)
+    answer = gw().service.eligibility(business(), cast(str, phone), cast(str, topic),
+                                      request.args.get("country"))
+    return eligibility_json(answer)
+
+
+def _ndjson_phones(stream: Any) -> Iterator[str]:
+    for raw_line in stream:
+        line = raw_line.strip()
+        if not line:
+            continue
+        if line[:1] in (b"{", b'"'):
+            try:
+                item = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                yield line.decode("utf-8", "replace")
+                continue
+            value = item.get("phone") if isinstance(item, dict) else item
+            yield value if isinstance(value, str) else ""
+        else:
+            yield line.decode("utf-8", "replace")
+
+
+@bp.post("/eligibility")
+@require_key
+def post_eligibility_batch() -> Any:
+    """NDJSON in (one number a line), NDJSON out in the same order, for one topic."""
+    topic = request.args.get("topic")
+    if not topic:
+        raise BadRequest("missing_field", field="topic", field_name="topic")
+    biz = business()
+    service = gw().service
+    service._check_topic(biz, topic)  # fail before streaming starts
+    answers = service.eligibility_batch(biz, topic, _ndjson_phones(request.stream))
+
+    def generate() -> Iterator[bytes]:
+        buffer: list[bytes] = []
+        for answer in answers:
+            buffer.append(orjson.dumps(answer))
+            if len(buffer) >= 2000:
+                yield b"\n".join(buffer) + b"\n"
+                buffer = []
+        if buffer:
+            yield b"\n".join(buffer) + b"\n"
+
+    return Response(stream_with_context(generate()), mimetype="application/x-ndjson")
+
+
+@bp.get("/contacts/<path:phone>")
+@require_key
+def get_contact(phone: str) -> Any:
+    """Current state per topic and every event, with source and evidence."""
+    e164, state, events = gw().service.contact(business(), phone)
+    window = None
+    if state.last_inbound_at is not None:
+        from gateway.service import WINDOW
+        window = state.last_inbound_at + WINDOW
+    return {
+        "phone": e164,
+        "business": business().slug,
+        "name": state.name,
+        "topics": {key: {"status": t.status, "since": ts(t.since), "event_id": t.event_id,
+                         "channel": t.channel} for key, t in sorted(state.topics.items())},
+        "last_inbound_at": ts(state.last_inbound_at),
+        "window_open_until": ts(window),
+        "events": [event_json(e, personal=True) for e in events],
+    }
+
+
+@bp.get("/ledger/verify")
+@require_key
+def verify_ledger() -> Any:
+    """Check this business's hash chain; name the first bad entry."""
+    return gw().store.verify(business().slug).as_dict()
+
+
+@bp.get("/business")
+@require_key
+def get_business() -> Any:
+    """The key's business: topics, languages and current wordings."""
+    biz = business()
+    return {
+        "slug": biz.slug, "name": biz.name, "whatsapp_number": biz.whatsapp_number,
+        "country": biz.country, "languages": list(biz.languages),
+        "policy": {"id": biz.policy.id, "version": biz.policy.version},
+        "double_opt_in": biz.double_opt_in,
+        "topics": [{"key": t.key, "category": t.category, "labels": dict(t.labels)}
+                   for t in biz.topics],
+        "wordings": [{"id": w.id, "kind": w.kind, "language": w.language,
+                      "version": w.version, "sha256": w.sha256, "text": w.text}
+                     for w in gw().store.list_wordings(biz.id)],
+    }
+
+
+@bp.post("/wordings")
+@require_key
+def post_wording() -> Any:
+    """Add a new version of a wording; refused unless it names the business and WhatsApp."""
+    from gateway.normaliser import check_wording
+
+    data = json_body()
+    biz = business()
+    kind = field(data, "kind", str, required=True)
+    language = field(data, "language", str, required=True)
+    text = field(data, "text", str, required=True)
+    check_wording(text, biz, biz.policy)
+    wording = gw().store.add_wording(biz.id, kind, language, text)
+    return {"id": wording.id, "kind": kind, "language": language, "version": wording.version,
+            "sha256": wording.sha256, "text": wording.text}, 201
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3 description of this API."""
+    return spec()
+
+
+@bp.errorhandler(404)
+def _api_404(_exc: Exception) -> Any:
+    return error_json(404, "not_found", "No such API endpoint.")

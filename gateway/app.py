@@ -1,0 +1,72 @@
+"""The composition root: the only module that wires gateway/ and channels/ together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from gateway.config import Settings
+from gateway.consent import CHANNELS
+from gateway.service import ConsentService
+from gateway.store import Database, SqlStore
+from gateway.store.consent_store import utcnow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Gateway:
+    """What views need, built once per app (no module-level state)."""
+
+    settings: Settings
+    db: Database
+    store: SqlStore
+    service: ConsentService
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides the environment (tests pass DATABASE_URL etc.)."""
+    settings = Settings.load(config)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_bulk_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.public_base_url
+                                   and settings.public_base_url.startswith("https")),
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update({k: v for k, v in (config or {}).items() if k.isupper()})
+    # Behind a proxy: trust one hop for scheme/host so signatures check the public URL.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    from channels import ADAPTERS
+    from gateway import api, web
+
+    db = Database(settings.database_url)
+    store = SqlStore(db, clock=utcnow)
+    channels = frozenset(CHANNELS | {a.CHANNEL for a in ADAPTERS})
+    service = ConsentService(store, subject_key=settings.subject_key, clock=utcnow,
+                             allowed_channels=channels)
+    app.extensions["gateway"] = Gateway(settings, db, store, service)
+
+    csrf = CSRFProtect(app)
+    web.init_app(app)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer-token API: no cookies, so no CSRF
+    for adapter in ADAPTERS:
+        app.register_blueprint(adapter.bp)
+        if getattr(adapter, "CSRF_EXEMPT", False):
+            csrf.exempt(adapter.bp)  # provider webhooks: signature-checked instead
+    logging.getLogger("gateway").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,186 @@
+"""The ``optin-gateway`` command: a Flask CLI group with the gateway's admin commands."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.security import generate_password_hash
+
+from gateway.config import ConfigError, Settings
+from gateway.consent import DEFAULT_POLICY, POLICIES, Business
+from gateway.errors import GatewayError
+from gateway.phones import to_e164
+from gateway.wordings import default_wordings
+
+
+def _create_app() -> Any:
+    from gateway.app import create_app
+
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().call_on_close(app.extensions["gateway"].db.dispose)
+    return app
+
+
+main = FlaskGroup(create_app=_create_app, help="Opt-in Gateway: WhatsApp consent capture.",
+                  add_version_option=False)
+
+
+def _gw() -> Any:
+    return current_app.extensions["gateway"]
+
+
+def setup_business(store: Any, *, slug: str, name: str, whatsapp: str, country: str,
+                   languages: tuple[str, ...], twilio_numbers: tuple[str, ...] = (),
+                   aliases: tuple[str, ...] = (), meta_phone_number_id: str | None = None,
+                   double_opt_in: bool = False, policy: str = DEFAULT_POLICY) -> Business:
+    """Create a business with its default wordings in each of its languages."""
+    business = store.create_business(
+        slug=slug, name=name, whatsapp_number=to_e164(whatsapp, country, customer=False), country=country,
+        languages=languages, aliases=aliases,
+        twilio_numbers=[to_e164(n, country, customer=False) for n in twilio_numbers],
+        meta_phone_number_id=meta_phone_number_id, double_opt_in=double_opt_in,
+        policy_id=policy)
+    for kind, lang, text in default_wordings(name, languages):
+        store.add_wording(business.id, kind, lang, text)
+    return business
+
+
+@main.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the schema (Alembic migrations)."""
+    _gw().db.upgrade()
+    click.echo(f"schema is up to date ({_gw().db.dialect})")
+
+
+@main.command("create-business")
+@click.argument("slug")
+@click.option("--name", required=True, help="Display name said and shown to customers (R6)")
+@click.option("--whatsapp", required=True, help="The business's WhatsApp number, E.164")
+@click.option("--country", required=True, help="Default country for national numbers, e.g. JP")
+@click.option("--twilio-number", "twilio_numbers", multiple=True, help="Twilio SMS/voice number")
+@click.option("--language", "languages", multiple=True, help="ja and/or en (first = default)")
+@click.option("--alias", "aliases", multiple=True, help="Another spelling of the name")
+@click.option("--meta-phone-number-id", default=None, help="Cloud API phone_number_id")
+@click.option("--double-opt-in/--no-double-opt-in", default=False)
+@click.option("--policy", type=click.Choice(sorted(POLICIES)), default=DEFAULT_POLICY)
+@with_appcontext
+def create_business(slug: str, name: str, whatsapp: str, country: str,
+                    twilio_numbers: tuple[str, ...], languages: tuple[str, ...],
+                    aliases: tuple[str, ...], meta_phone_number_id: str | None,
+                    double_opt_in: bool, policy: str) -> None:
+    """Create a business with default Japanese/English wordings."""
+    try:
+        business = setup_business(_gw().store, slug=slug, name=name, whatsapp=whatsapp,
+                                  country=country.upper(), languages=languages or ("ja", "en"),
+                                  twilio_numbers=twilio_numbers, aliases=aliases,
+                                  meta_phone_number_id=meta_phone_number_id,
+                                  double_opt_in=double_opt_in, policy=policy)
+    except GatewayError as exc:
+        raise click.ClickException(exc.message("en")) from None
+    click.echo(f"created business {business.slug} ({business.name}, {business.whatsapp_number})")
+
+
+@main.command("create-api-key")
+@click.argument("slug")
+@click.option("--label", default="")
+@with_appcontext
+def create_api_key(slug: str, label: str) -> None:
+    """Print a new API key for SLUG (shown once; only its hash is stored)."""
+    business = _gw().store.get_business(slug)
+    if business is None:
+        raise click.ClickException(f"no business {slug!r}")
+    click.echo(_gw().store.create_api_key(business.id, label))
+
+
+@main.command("create-admin")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(["admin", "viewer"]), default="admin")
+@click.option("--business", "slug", default=None, help="Limit the user to one business")
+@with_appcontext
+def create_admin(username: str, password: str, role: str, slug: str | None) -> None:
+    """Create a staff user for /admin (password stored as a scrypt hash)."""
+    business_id = None
+    if slug:
+        business = _gw().store.get_business(slug)
+        if business is None:
+            raise click.ClickException(f"no business {slug!r}")
+        business_id = business.id
+    try:
+        _gw().store.create_admin(username, generate_password_hash(password), role, business_id)
+    except GatewayError:
+        raise click.ClickException(f"user {username!r} exists already") from None
+    click.echo(f"created {role} {username}")
+
+
+@main.command("verify-ledger")
+@click.argument("slug", required=False)
+@with_appcontext
+def verify_ledger(slug: str | None) -> None:
+    """Verify the hash chain(s); exit 1 and name the first bad entry if broken."""
+    try:
+        result = _gw().store.verify(slug)
+    except GatewayError as exc:
+        raise click.ClickException(exc.message("en")) from None
+    if result.ok:
+        click.echo(f"ok: {result.entries} entries in {result.businesses} business chain(s)")
+        return
+    p = result.problem
+    assert p is not None
+    click.echo(f"BROKEN: business {p.business}, seq {p.seq}, event {p.event_id}: {p.reason}",
+               err=True)
+    sys.exit(1)
+
+
+DEMO = {"slug": "demo", "name": "Sakura Coffee", "aliases": ("さくらコーヒー",),
+        "whatsapp": "+81345678901", "country": "JP", "languages": ("ja", "en"),
+        "twilio_numbers": ("+815031234567",), "meta_phone_number_id": "100000000000001"}
+
+
+@main.command("demo", with_appcontext=False)
+@click.option("--serve/--no-serve", default=False, help="Start the gateway afterwards")
+@click.option("--port", default=5000, show_default=True)
+def demo(serve: bool, port: int) -> None:
+    """Create the local SQLite store, a demo business, an API key and an admin; print them."""
+    settings = Settings.load(create_local_secrets=True)
+    from gateway.app import create_app
+
+    app = create_app()
+    click.get_current_context().call_on_close(app.extensions["gateway"].db.dispose)
+    with app.app_context():
+        gw = _gw()
+        gw.db.upgrade()
+        business = gw.store.get_business(DEMO["slug"])
+        if business is None:
+            business = setup_business(gw.store, **DEMO)
+        key = gw.store.create_api_key(business.id, "demo")
+        password = secrets.token_urlsafe(12)
+        if gw.store.get_admin("admin") is None:
+            gw.store.create_admin("admin", generate_password_hash(password), "admin")
+        else:
+            password = "(unchanged since the first demo run)"  # noqa: S105 - a message
+    base = f"http://127.0.0.1:{port}"
+    click.echo(f"""Demo ready ({settings.database_url})
+  business:  {business.name} (slug {business.slug}), WhatsApp {business.whatsapp_number}
+  API key:   {key}
+  admin:     {base}/admin  user admin  password {password}
+  opt-in:    {base}/b/{business.slug}/optin
+  try:       curl -H 'Authorization: Bearer {key}' '{base}/api/v1/eligibility?phone=090-1234-5678&topic=offers'""")
+    if serve:
+        gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable),
+                                                            "gunicorn")
+        os.execv(gunicorn, [  # noqa: S606 - replace this process with the servergunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                            "--access-logfile", "-", "gateway.app:create_app()"])

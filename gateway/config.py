@@ -1,0 +1,85 @@
+"""Settings, read from the environment once and checked at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_INSTANCE = Path.cwd() / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or wrong; the message says what to do."""
+
+
+def _instance_secret(instance: Path, name: str, create: bool) -> str | None:
+    """Local secrets for the embedded set-up, kept in the instance folder (mode 0600)."""
+    path = instance / name
+    if path.exists():
+        return path.read_text().strip()
+    if not create:
+        return None
+    instance.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    subject_key: bytes  # pepper for subject refs: keep it outside the database
+    public_base_url: str | None = None
+    twilio_auth_token: str | None = None
+    meta_app_secret: str | None = None
+    meta_verify_token: str | None = None
+    graph_api_base: str = "https://graph.facebook.com/v21.0"
+    twilio_api_base: str | None = None
+    instance_path: Path = DEFAULT_INSTANCE
+    max_json_bytes: int = 1 << 20
+    max_bulk_bytes: int = 256 << 20
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None, *,
+             create_local_secrets: bool = False) -> Settings:
+        """Environment first, then ``overrides`` (tests); fail clearly on what is missing."""
+        env: dict[str, Any] = {k: v for k, v in os.environ.items()}
+        env.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        instance = Path(env.get("INSTANCE_PATH") or DEFAULT_INSTANCE)
+        url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'optin-gateway.db'}"
+        # A local SQLite set-up may keep its own secrets; a shared database may not, since
+        # every process must use the same keys.
+        local = url.startswith("sqlite") and (create_local_secrets or
+                                              (instance / "secret_key").exists())
+        secret = env.get("SECRET_KEY") or (
+            _instance_secret(instance, "secret_key", create_local_secrets) if local else None)
+        subject = env.get("SUBJECT_KEY") or (
+            _instance_secret(instance, "subject_key", create_local_secrets) if local else None)
+        missing = [name for name, value in (("SECRET_KEY", secret), ("SUBJECT_KEY", subject))
+                   if not value]
+        if missing:
+            raise ConfigError(
+                f"{' and '.join(missing)} not set. Set them in the environment (each a long "
+                "random string, the same for every gateway process), or run "
+                "`optin-gateway demo` once for a local SQLite set-up.")
+        assert secret and subject
+        return cls(
+            database_url=url,
+            secret_key=secret,
+            subject_key=subject.encode(),
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            meta_app_secret=env.get("META_APP_SECRET") or None,
+            meta_verify_token=env.get("META_VERIFY_TOKEN") or None,
+            graph_api_base=env.get("GRAPH_API_BASE") or cls.graph_api_base,
+            twilio_api_base=env.get("TWILIO_API_BASE") or None,
+            instance_path=instance,
+            extra={k: v for k, v in (overrides or {}).items()},
+        )

@@ -1,0 +1,166 @@
+"""Customer-facing and error texts in English and Japanese.
+
+Every text a customer or staff member reads lives here (or in templates), so
+that a missing translation is a missing dictionary key, caught by tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+LANGUAGES = ("en", "ja")
+
+ERRORS: dict[str, dict[str, str]] = {
+    "invalid_phone": {
+        "en": "“{value}” is not a phone number we can understand. Please enter a mobile number, "
+        "for example 090-1234-5678 or +81 90 1234 5678.",
+        "ja": "「{value}」は電話番号として認識できません。携帯電話番号を入力してください"
+        "（例：090-1234-5678 または +81 90 1234 5678）。",
+    },
+    "phone_too_short": {
+        "en": "“{value}” is too short to be a phone number.",
+        "ja": "「{value}」は電話番号としては短すぎます。",
+    },
+    "phone_too_long": {
+        "en": "“{value}” is too long to be a phone number.",
+        "ja": "「{value}」は電話番号としては長すぎます。",
+    },
+    "phone_not_mobile": {
+        "en": "{value} is a {kind} number, which cannot receive WhatsApp messages. "
+        "Please use a mobile number.",
+        "ja": "{value} は{kind_ja}のため、WhatsApp のメッセージを受け取れません。"
+        "携帯電話番号を入力してください。",
+    },
+    "phone_missing": {
+        "en": "Please enter your mobile phone number.",
+        "ja": "携帯電話番号を入力してください。",
+    },
+    "unknown_country": {
+        "en": "“{value}” is not a country code we know (use two letters, such as JP or US).",
+        "ja": "「{value}」は国コードとして認識できません（JP や US のような2文字で指定してください）。",
+    },
+    "unknown_topic": {
+        "en": "“{value}” is not one of this business's message topics ({allowed}).",
+        "ja": "「{value}」はこの事業者のメッセージの種類にありません（{allowed}）。",
+    },
+    "no_topics": {
+        "en": "Please choose at least one kind of message you want to receive.",
+        "ja": "受け取りたいメッセージの種類を1つ以上選んでください。",
+    },
+    "unknown_action": {
+        "en": "“{value}” is not a consent action; use opt_in or opt_out.",
+        "ja": "「{value}」は同意の操作として認識できません（opt_in または opt_out）。",
+    },
+    "unknown_channel": {
+        "en": "“{value}” is not a known source channel.",
+        "ja": "「{value}」は既知の取得チャネルではありません。",
+    },
+    "unknown_method": {
+        "en": "“{value}” is not a known capture method.",
+        "ja": "「{value}」は既知の取得方法ではありません。",
+    },
+    "pre_ticked": {
+        "en": "A pre-ticked box is not consent: the customer must tick it themselves.",
+        "ja": "最初からチェックされた項目は同意になりません。お客様ご自身でチェックしてください。",
+    },
+    "wording_missing": {
+        "en": "An opt-in needs the exact wording the customer saw or heard (wording_id).",
+        "ja": "オプトインには、お客様に表示・案内した文言（wording_id）が必要です。",
+    },
+    "wording_unknown": {
+        "en": "Wording “{value}” does not exist for this business.",
+        "ja": "文言「{value}」はこの事業者に存在しません。",
+    },
+    "wording_no_business": {
+        "en": "The wording does not name the business “{business}”, so customers cannot tell "
+        "who will message them.",
+        "ja": "文言に事業者名「{business}」が含まれていないため、誰から連絡が来るのか分かりません。",
+    },
+    "wording_no_whatsapp": {
+        "en": "The wording does not say WhatsApp; consent to other channels is not consent "
+        "to WhatsApp messages.",
+        "ja": "文言に「WhatsApp」が含まれていません。他のチャネルへの同意は WhatsApp "
+        "メッセージへの同意になりません。",
+    },
+    "time_in_future": {
+        "en": "The time {value} is in the future.",
+        "ja": "時刻 {value} は未来の時刻です。",
+    },
+    "time_no_zone": {
+        "en": "The time “{value}” has no time zone; add one, such as +09:00 or Z.",
+        "ja": "時刻「{value}」にタイムゾーンがありません（+09:00 や Z を付けてください）。",
+    },
+    "time_invalid": {
+        "en": "“{value}” is not a time in ISO 8601 format (for example 2026-11-24T10:00:00+09:00).",
+        "ja": "「{value}」は ISO 8601 形式の時刻ではありません（例：2026-11-24T10:00:00+09:00）。",
+    },
+    "idempotency_reused": {
+        "en": "The idempotency key “{value}” was already used for a different event.",
+        "ja": "冪等キー「{value}」は別のイベントで使用済みです。",
+    },
+    "business_unknown": {
+        "en": "There is no business “{value}”.",
+        "ja": "事業者「{value}」は存在しません。",
+    },
+    "contact_unknown": {
+        "en": "No consent is recorded for this number.",
+        "ja": "この番号の同意記録はありません。",
+    },
+    "not_found": {"en": "Not found.", "ja": "見つかりません。"},
+    "unauthorized": {
+        "en": "Send a valid API key as “Authorization: Bearer <key>”.",
+        "ja": "有効な API キーを「Authorization: Bearer <key>」で送ってください。",
+    },
+    "bad_json": {
+        "en": "The request body is not valid JSON: {detail}",
+        "ja": "リクエスト本文が正しい JSON ではありません：{detail}",
+    },
+    "bad_field": {
+        "en": "The field “{field_name}” is not valid: {detail}",
+        "ja": "項目「{field_name}」が正しくありません：{detail}",
+    },
+    "missing_field": {
+        "en": "The field “{field_name}” is required.",
+        "ja": "項目「{field_name}」は必須です。",
+    },
+    "too_large": {
+        "en": "The request is too large.",
+        "ja": "リクエストが大きすぎます。",
+    },
+    "invalid": {"en": "The request is not valid.", "ja": "リクエストが正しくありません。"},
+    "error": {"en": "Something went wrong.", "ja": "エラーが発生しました。"},
+    "conflict": {"en": "Conflict.", "ja": "競合が発生しました。"},
+}
+
+NUMBER_KINDS_JA = {
+    "landline": "固定電話番号",
+    "premium-rate": "有料番号",
+    "toll-free": "フリーダイヤル番号",
+    "shared-cost": "ナビダイヤル等の番号",
+    "pager": "ポケベル番号",
+    "voicemail": "留守番電話番号",
+    "universal access": "統一番号",
+}
+
+
+def pick_language(requested: str | None, accept: Iterable[str] = (), default: str = "en") -> str:
+    """First supported language from an explicit choice, then an Accept-Language list."""
+    for candidate in ([requested] if requested else []) + list(accept):
+        short = (candidate or "").split("-")[0].lower()
+        if short in LANGUAGES:
+            return short
+    return default
+
+
+def error_message(code: str, lang: str, params: Mapping[str, Any]) -> str:
+    """Format the message for ``code`` in ``lang``, falling back to English."""
+    texts = ERRORS.get(code) or ERRORS["error"]
+    template = texts.get(lang) or texts["en"]
+    values = dict(params)
+    if "kind" in values:
+        values.setdefault("kind_ja", NUMBER_KINDS_JA.get(str(values["kind"]), str(values["kind"])))
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return texts["en"] if lang != "en" else code

@@ -1,0 +1,181 @@
+"""The OpenAPI 3.1 document of ``/api/v1`` (served at ``GET /api/v1/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {400: "Malformed request", 401: "Missing or wrong API key", 404: "Not found",
+            409: "Idempotency key reused for a different event", 413: "Request too large",
+            422: "The capture breaks a consent rule (message says which)"}
+    return {str(c): {"description": text[c], "content": {JSON: {"schema": _ref("Error")}}}
+            for c in codes}
+
+
+def _phone_param(location: str) -> dict[str, Any]:
+    return {"name": "phone", "in": location, "required": True, "schema": {"type": "string"},
+            "description": "E.164, or a national number in the business's country"}
+
+
+TOPIC_PARAM = {"name": "topic", "in": "query", "required": True, "schema": {"type": "string"}}
+
+CAPTURE = {
+    "type": "object",
+    "required": ["phone"],
+    "properties": {
+        "phone": {"type": "string", "examples": ["+819012345678", "090-1234-5678"]},
+        "country": {"type": "string", "description": "ISO 3166 alpha-2 for national numbers"},
+        "topics": {"type": "array", "items": {"type": "string"},
+                   "description": "Topic keys; required for opt-ins, omit on opt-outs for all"},
+        "action": {"type": "string", "enum": ["opt_in", "opt_out"], "default": "opt_in"},
+        "channel": {"type": "string",
+                    "enum": ["api", "checkout", "web_form", "paper", "ad", "admin"],
+                    "default": "api"},
+        "method": {"type": "string", "default": "api"},
+        "wording_id": {"type": "string", "description": "Exact wording version shown"},
+        "wording_kind": {"type": "string", "description": "Use the current wording of a kind"},
+        "language": {"type": "string", "enum": ["ja", "en"]},
+        "occurred_at": {"type": "string", "format": "date-time",
+                        "description": "When the customer acted (with a time zone)"},
+        "idempotency_key": {"type": "string", "maxLength": 200},
+        "evidence": {"type": "object", "additionalProperties": True},
+        "name": {"type": "string", "description": "Personal data: kept in the erasable vault"},
+    },
+}
+
+EVENT = {
+    "type": "object",
+    "required": ["event_id", "action", "status", "topics", "channel", "occurred_at", "ledger"],
+    "properties": {
+        "event_id": {"type": "string", "format": "uuid"},
+        "business": {"type": "string"},
+        "phone": {"type": ["string", "null"]},
+        "action": {"type": "string", "enum": ["opt_in", "opt_out"]},
+        "status": {"type": "string", "enum": ["confirmed", "pending"]},
+        "topics": {"type": "array", "items": {"type": "string"}},
+        "all_topics": {"type": "boolean"},
+        "channel": {"type": "string"},
+        "method": {"type": "string"},
+        "wording": {"type": ["object", "null"]},
+        "policy": {"type": "object"},
+        "language": {"type": ["string", "null"]},
+        "occurred_at": {"type": "string", "format": "date-time"},
+        "recorded_at": {"type": "string", "format": "date-time"},
+        "idempotency_key": {"type": "string"},
+        "evidence": {"type": "object"},
+        "ledger": {"type": "object", "properties": {
+            "seq": {"type": "integer"}, "hash": {"type": "string"},
+            "prev_hash": {"type": "string"}}},
+    },
+}
+
+ELIGIBILITY = {
+    "type": "object",
+    "required": ["allowed", "reason"],
+    "properties": {
+        "allowed": {"type": "boolean"},
+        "reason": {"type": "string", "enum": ["consented", "no_consent", "opted_out",
+                                              "topic_not_chosen", "pending_confirmation"]},
+        "rule": {"type": "string"},
+        "phone": {"type": "string"},
+        "topic": {"type": "string"},
+        "event_id": {"type": ["string", "null"]},
+        "since": {"type": ["string", "null"], "format": "date-time"},
+        "window_open_until": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "field": {"type": ["string", "null"]}}}},
+}
+
+
+def _created(description: str) -> dict[str, Any]:
+    return {
+        "201": {"description": description, "content": {JSON: {"schema": _ref("Event")}}},
+        "200": {"description": "Same idempotency key: the first event, nothing written",
+                "content": {JSON: {"schema": _ref("Event")}}},
+    }
+
+
+def spec() -> dict[str, Any]:
+    """The whole document, built fresh (cheap, and no module state)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Opt-in Gateway API", "version": "1.0.0",
+                 "description": "Record WhatsApp opt-ins and opt-outs and ask who may be "
+                                "messaged. Authenticate with `Authorization: Bearer <key>`."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/consents": {"post": {
+                "summary": "Record an opt-in (or an opt-out with action=opt_out)",
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                "schema": {"type": "string"}}],
+                "requestBody": {"required": True,
+                                "content": {JSON: {"schema": _ref("Capture")}}},
+                "responses": {**_created("Recorded"), **_errors(400, 401, 409, 413, 422)}}},
+            "/opt-outs": {"post": {
+                "summary": "Record an opt-out of some topics, or all when none are given",
+                "requestBody": {"required": True,
+                                "content": {JSON: {"schema": _ref("Capture")}}},
+                "responses": {**_created("Recorded"), **_errors(400, 401, 409, 413, 422)}}},
+            "/eligibility": {
+                "get": {"summary": "May a template on this topic go to this number?",
+                        "parameters": [_phone_param("query"), TOPIC_PARAM],
+                        "responses": {"200": {"description": "The answer and its reason",
+                                              "content": {JSON: {"schema": _ref("Eligibility")}}},
+                                      **_errors(400, 401, 422)}},
+                "post": {"summary": "Batch: NDJSON numbers in, NDJSON answers out, in order",
+                         "parameters": [TOPIC_PARAM],
+                         "requestBody": {"required": True, "content": {
+                             "application/x-ndjson": {"schema": {"type": "string"}}}},
+                         "responses": {"200": {"description": "One JSON answer per line",
+                                               "content": {"application/x-ndjson": {
+                                                   "schema": {"type": "string"}}}},
+                                       **_errors(400, 401, 413, 422)}}},
+            "/contacts/{phone}": {"get": {
+                "summary": "State per topic and every event of one number",
+                "parameters": [_phone_param("path")],
+                "responses": {"200": {"description": "The contact",
+                                      "content": {JSON: {"schema": {"type": "object"}}}},
+                              **_errors(401, 404, 422)}}},
+            "/ledger/verify": {"get": {
+                "summary": "Verify this business's hash chain",
+                "responses": {"200": {"description": "ok, or the first bad entry",
+                                      "content": {JSON: {"schema": {"type": "object"}}}},
+                              **_errors(401)}}},
+            "/business": {"get": {
+                "summary": "The key's business: topics, languages, wordings",
+                "responses": {"200": {"description": "The business",
+                                      "content": {JSON: {"schema": {"type": "object"}}}},
+                              **_errors(401)}}},
+            "/wordings": {"post": {
+                "summary": "Add a wording version (must name the business and WhatsApp)",
+                "requestBody": {"required": True, "content": {JSON: {"schema": {
+                    "type": "object", "required": ["kind", "language", "text"],
+                    "properties": {"kind": {"type": "string"}, "language": {"type": "string"},
+                                   "text": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "Created",
+                                      "content": {JSON: {"schema": {"type": "object"}}}},
+                              **_errors(400, 401, 422)}}},
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Capture": CAPTURE, "Event": EVENT, "Eligibility": ELIGIBILITY,
+                        "Error": ERROR},
+        },
+    }

@@ -1,0 +1,179 @@
+"""Use cases of the consent core: the one write path and the eligibility answers.
+
+Pure Python: talks to the store through the :class:`ConsentStore` port, so it
+runs the same against SQLAlchemy in production and against fakes in unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from gateway import ledger
+from gateway.consent import (
+    CHANNELS,
+    Business,
+    Capture,
+    ConsentEvent,
+    Eligibility,
+    Recorded,
+    Wording,
+)
+from gateway.errors import GatewayError, InvalidTopics, InvalidWording, NotFound
+from gateway.normaliser import normalise, subject_ref
+from gateway.phones import is_plain_e164, to_e164
+
+WINDOW = timedelta(hours=24)  # R2: customer service window after the customer's message
+BULK_CHUNK = 2000
+
+REASONS = {
+    "consented": "R8: opted in to this topic",
+    "no_consent": "R1: templates need an opt-in, and none is recorded",
+    "opted_out": "R5: the latest event for this topic is an opt-out (opt-out wins)",
+    "topic_not_chosen": "R8/R11: the contact opted in, but not to this topic",
+    "pending_confirmation": "double opt-in: the number has not confirmed yet",
+}
+
+
+class ConsentStore(Protocol):
+    """The port the service needs; ``gateway.store.SqlStore`` implements it."""
+
+    def get_business(self, slug: str) -> Business | None: ...
+    def get_wording(self, wording_id: str) -> Wording | None: ...
+    def current_wording(self, business_id: int, kind: str, language: str) -> Wording | None: ...
+    def record(self, event: ConsentEvent, personal_hash: str | None = None) -> Recorded: ...
+    def contact_state(self, business_id: int, subject_ref: str) -> Any: ...
+    def contact_events(self, business: Business, subject_ref: str) -> list[ConsentEvent]: ...
+    def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str]
+                         ) -> dict[str, tuple[str, str, datetime] | None]: ...
+
+
+class ConsentService:
+    """Normalise, deduplicate and persist; answer who may be messaged."""
+
+    def __init__(self, store: ConsentStore, *, subject_key: bytes,
+                 clock: Callable[[], datetime], allowed_channels: frozenset[str] = CHANNELS):
+        self.store = store
+        self.subject_key = subject_key
+        self.clock = clock
+        self.allowed_channels = allowed_channels
+
+    def business(self, slug: str) -> Business:
+        business = self.store.get_business(slug)
+        if business is None:
+            raise NotFound("business_unknown", field="business", value=slug)
+        return business
+
+    def ref(self, business: Business, e164: str) -> str:
+        return subject_ref(self.subject_key, business.id, e164)
+
+    def _wording(self, capture: Capture, business: Business) -> Wording | None:
+        if capture.wording_id:
+            wording = self.store.get_wording(capture.wording_id)
+            if wording is None or wording.business_id != business.id:
+                raise InvalidWording("wording_unknown", field="wording_id",
+                                     value=capture.wording_id)
+            return wording
+        if capture.wording_kind:
+            languages = [capture.language] if capture.language else []
+            for language in [*languages, *business.languages]:
+                wording = self.store.current_wording(business.id, capture.wording_kind, language)
+                if wording is not None:
+                    return wording
+        return None
+
+    def prepare(self, capture: Capture, business: Business | None = None) -> ConsentEvent:
+        """Validate a capture into an event without writing anything."""
+        business = business or self.business(capture.business)
+        wording = self._wording(capture, business)
+        return normalise(capture, business, wording, now=self.clock(),
+                         subject_key=self.subject_key, allowed_channels=self.allowed_channels)
+
+    def capture(self, capture: Capture, business: Business | None = None) -> Recorded:
+        """The single write path: every channel's opt-in or opt-out goes through here."""
+        event = self.prepare(capture, business)
+        digest = ledger.personal_digest(self.subject_key, event.personal)
+        return self.store.record(event, digest)
+
+    # -- eligibility ----------------------------------------------------------------------
+
+    def _check_topic(self, business: Business, topic: str) -> None:
+        if topic not in business.topic_keys:
+            raise InvalidTopics("unknown_topic", field="topic", value=topic,
+                                allowed=", ".join(business.topic_keys))
+
+    def eligibility(self, business: Business, phone: str, topic: str,
+                    country: str | None = None) -> Eligibility:
+        """May a template on ``topic`` go to ``phone`` now? With the reason and the rule."""
+        self._check_topic(business, topic)
+        e164 = to_e164(phone, country or business.country)
+        state = self.store.contact_state(business.id, self.ref(business, e164))
+        window = None
+        if state.last_inbound_at is not None and state.last_inbound_at + WINDOW > self.clock():
+            window = state.last_inbound_at + WINDOW
+        row = state.topics.get(topic)
+        if not state.exists or not state.topics:
+            return Eligibility(False, "no_consent", e164, topic, rule=REASONS["no_consent"],
+                               window_open_until=window)
+        if row is None:
+            return Eligibility(False, "topic_not_chosen", e164, topic,
+                               rule=REASONS["topic_not_chosen"], window_open_until=window)
+        reason = {"opted_in": "consented", "pending": "pending_confirmation",
+                  "opted_out": "opted_out"}[row.status]
+        return Eligibility(reason == "consented", reason, e164, topic, row.event_id, row.since,
+                           REASONS[reason], window)
+
+    def eligibility_batch(self, business: Business, topic: str,
+                          phones: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """Answer a campaign list in order, one dict per input; bad numbers get an error."""
+        self._check_topic(business, topic)
+        batch: list[str] = []
+        for phone in phones:
+            batch.append(phone)
+            if len(batch) >= BULK_CHUNK:
+                yield from self._answer_chunk(business, topic, batch)
+                batch = []
+        if batch:
+            yield from self._answer_chunk(business, topic, batch)
+
+    def _answer_chunk(self, business: Business, topic: str,
+                      phones: list[str]) -> Iterator[dict[str, Any]]:
+        parsed: list[tuple[str, str | None, GatewayError | None]] = []
+        for raw in phones:
+            try:
+                # Plain E.164 is what campaign tools send; skip the full parse for it.
+                e164 = raw if is_plain_e164(raw) else to_e164(raw, business.country)
+                parsed.append((raw, e164, None))
+            except GatewayError as exc:
+                parsed.append((raw, None, exc))
+        refs = {e164: self.ref(business, e164) for _, e164, _ in parsed if e164}
+        states = self.store.bulk_topic_state(business.id, topic, list(refs.values()))
+        for raw, e164, error in parsed:
+            if error is not None or e164 is None:
+                assert error is not None
+                yield {"phone": raw, "allowed": False, "error": {
+                    "code": error.code, "message": error.message("en")}}
+                continue
+            ref = refs[e164]
+            if ref not in states:
+                yield {"phone": e164, "allowed": False, "reason": "no_consent"}
+                continue
+            state = states[ref]
+            if state is None:
+                yield {"phone": e164, "allowed": False, "reason": "topic_not_chosen"}
+                continue
+            status, event_id, _since = state
+            reason = {"opted_in": "consented", "pending": "pending_confirmation",
+                      "opted_out": "opted_out"}[status]
+            yield {"phone": e164, "allowed": reason == "consented", "reason": reason,
+                   "event_id": event_id}
+
+    def contact(self, business: Business, phone: str) -> tuple[str, Any, list[ConsentEvent]]:
+        """E.164, current state per topic and every event of one number."""
+        e164 = to_e164(phone, business.country)
+        ref = self.ref(business, e164)
+        state = self.store.contact_state(business.id, ref)
+        if not state.exists:
+            raise NotFound("contact_unknown", field="phone")
+        return e164, state, self.store.contact_events(business, ref)

@@ -1,0 +1,208 @@
+"""SQLAlchemy 2.x typed models for the consent store (the schema Alembic migrates)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, also on SQLite (which drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class BusinessRow(Base):
+    __tablename__ = "businesses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    whatsapp_number: Mapped[str] = mapped_column(String(20), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+    languages: Mapped[list[str]] = mapped_column(Json)
+    topics: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    aliases: Mapped[list[str]] = mapped_column(Json, default=list)
+    twilio_numbers: Mapped[list[str]] = mapped_column(Json, default=list)
+    meta_phone_number_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    double_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    policy_id: Mapped[str] = mapped_column(String(40))
+    opt_out_scope: Mapped[str] = mapped_column(String(20), default="business")
+    settings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LedgerHead(Base):
+    """Per-business chain head; locking its row serialises writers (PostgreSQL)."""
+
+    __tablename__ = "ledger_heads"
+
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class WordingRow(Base):
+    """Immutable wording versions: a new text is a new row, never an update."""
+
+    __tablename__ = "wordings"
+    __table_args__ = (UniqueConstraint("business_id", "kind", "language", "version"),)
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ContactRow(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("business_id", "subject_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
+    subject_ref: Mapped[str] = mapped_column(String(64))
+    # Erasable personal data: set to NULL on erasure, the subject_ref stays.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    wa_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str | None] = mapped_column(String(200))
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EventRow(Base):
+    """The append-only ledger (UPDATE and DELETE are refused by a trigger)."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (
+        UniqueConstraint("business_id", "seq", name="uq_consent_events_business_seq"),
+        UniqueConstraint("business_id", "idempotency_key", name="uq_consent_events_business_key"),
+        Index("ix_consent_events_contact", "contact_id", "occurred_at"),
+        Index("ix_consent_events_business_recorded", "business_id", "recorded_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    subject_ref: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    topics: Mapped[list[str]] = mapped_column(Json)
+    all_topics: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(20))
+    wording_id: Mapped[str | None] = mapped_column(String(120))
+    wording_version: Mapped[int | None] = mapped_column(Integer)
+    wording_language: Mapped[str | None] = mapped_column(String(8))
+    wording_sha256: Mapped[str | None] = mapped_column(String(64))
+    policy_id: Mapped[str] = mapped_column(String(40))
+    policy_version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(8))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    evidence: Mapped[dict[str, Any]] = mapped_column(Json)
+    personal_digest: Mapped[str | None] = mapped_column(String(64))
+    sender: Mapped[str | None] = mapped_column(String(40))
+    actor: Mapped[str | None] = mapped_column(String(80))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class PersonalRow(Base):
+    """Erasable vault: the personal data behind an event's ``personal_digest``."""
+
+    __tablename__ = "event_personal"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+
+
+class StateRow(Base):
+    """Current consent per business, contact and topic (derived from the ledger)."""
+
+    __tablename__ = "consent_state"
+
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))  # opted_in, pending, opted_out
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    event_id: Mapped[str] = mapped_column(String(36))
+    channel: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AdminUserRow(Base):
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))  # admin or viewer
+    business_id: Mapped[int | None] = mapped_column(ForeignKey("businesses.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
