@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +14,26 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.config import Settings
 from gateway.consent import CHANNELS
+from gateway.outbox import Handler
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
 from gateway.store.consent_store import utcnow
+from gateway.store.outbox_store import SqlOutbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
 class Gateway:
-    """What views need, built once per app (no module-level state)."""
+    """What views and commands need, built once per app (no module-level state)."""
 
     settings: Settings
     db: Database
     store: SqlStore
     service: ConsentService
+    outbox: SqlOutbox
+    # kind -> handler run by `optin-gateway worker` (whatsapp sends, change notifications)
+    outbox_handlers: dict[str, Handler] = field(default_factory=dict)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -58,7 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     channels = frozenset(CHANNELS | {a.CHANNEL for a in ADAPTERS})
     service = ConsentService(store, subject_key=settings.subject_key, clock=utcnow,
                              allowed_channels=channels)
-    app.extensions["gateway"] = Gateway(settings, db, store, service)
+    app.extensions["gateway"] = Gateway(settings, db, store, service, SqlOutbox(db, utcnow))
 
     csrf = CSRFProtect(app)
     web.init_app(app)

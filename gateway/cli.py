@@ -145,6 +145,50 @@ def verify_ledger(slug: str | None) -> None:
     sys.exit(1)
 
 
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Process what is due now, then exit")
+@with_appcontext
+def worker(once: bool) -> None:
+    """Deliver the outbox: WhatsApp replies and change notifications, with retries."""
+    from gateway.outbox import Worker
+    from gateway.store.consent_store import utcnow
+
+    gw = _gw()
+    runner = Worker(gw.outbox, gw.outbox_handlers, utcnow)
+    if once:
+        click.echo(f"processed {runner.run_once(limit=1000)} item(s)")
+        return
+    click.echo(f"worker running; handlers: {', '.join(sorted(gw.outbox_handlers)) or 'none'}")
+    runner.run_forever()
+
+
+@main.command("make-migration", hidden=True, with_appcontext=False)
+@click.argument("message")
+@click.option("--rev-id", required=True, help="e.g. 0003_messaging")
+def make_migration(message: str, rev_id: str) -> None:
+    """Developers: autogenerate an Alembic revision from the models (on a scratch SQLite)."""
+    import tempfile
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from gateway.store.engine import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite:///{tmp}/scratch.db")
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
+        engine.dispose()
+    click.echo("now replace gateway.store.tables.UTCDateTime(timezone=True) with UTCDateTime()")
+
+
 DEMO = {"slug": "demo", "name": "Sakura Coffee", "aliases": ("さくらコーヒー",),
         "whatsapp": "+81345678901", "country": "JP", "languages": ("ja", "en"),
         "twilio_numbers": ("+815031234567",), "meta_phone_number_id": "100000000000001"}

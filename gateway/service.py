@@ -6,6 +6,7 @@ runs the same against SQLAlchemy in production and against fakes in unit tests.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -23,6 +24,8 @@ from gateway.consent import (
 from gateway.errors import GatewayError, InvalidTopics, InvalidWording, NotFound
 from gateway.normaliser import normalise, subject_ref
 from gateway.phones import is_plain_e164, to_e164
+
+log = logging.getLogger("gateway.service")
 
 WINDOW = timedelta(hours=24)  # R2: customer service window after the customer's message
 BULK_CHUNK = 2000
@@ -58,6 +61,9 @@ class ConsentService:
         self.subject_key = subject_key
         self.clock = clock
         self.allowed_channels = allowed_channels
+        # Called with every newly recorded event (change notifications, metrics); a failing
+        # listener never undoes the write: the event is already committed.
+        self.listeners: list[Callable[[Recorded], None]] = []
 
     def business(self, slug: str) -> Business:
         business = self.store.get_business(slug)
@@ -94,7 +100,14 @@ class ConsentService:
         """The single write path: every channel's opt-in or opt-out goes through here."""
         event = self.prepare(capture, business)
         digest = ledger.personal_digest(self.subject_key, event.personal)
-        return self.store.record(event, digest)
+        result = self.store.record(event, digest)
+        if result.created:
+            for listener in self.listeners:
+                try:
+                    listener(result)
+                except Exception:  # noqa: BLE001 - logged; the consent is already recorded
+                    log.exception("consent listener %r failed", listener)
+        return result
 
     # -- eligibility ----------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import gateway.store.models  # noqa: F401 - registers every table
 from gateway.store.tables import Base
 
 config = context.config

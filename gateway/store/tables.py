@@ -206,3 +206,22 @@ class AdminUserRow(Base):
     role: Mapped[str] = mapped_column(String(10))  # admin or viewer
     business_id: Mapped[int | None] = mapped_column(ForeignKey("businesses.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxRow(Base):
+    """Outbound work (Graph API sends, change notifications), done by the worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    business_id: Mapped[int | None] = mapped_column(ForeignKey("businesses.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10))  # pending, sent, dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,6 @@
+"""Imports every table module so ``Base.metadata`` is complete (Alembic autogenerate).
+
+Add one line here for each new ``gateway/store/tables_<area>.py``.
+"""
+
+from gateway.store import tables  # noqa: F401
