@@ -152,12 +152,31 @@ def get_eligibility() -> Any:
     return eligibility_json(answer)
 
 
+def _lines(stream: Any, block: int = 1 << 20) -> Iterator[bytes]:
+    """Lines of a request body read in large blocks (line iteration reads byte by byte)."""
+    rest = b""
+    while True:
+        data = stream.read(block)
+        if not data:
+            break
+        data = rest + data
+        lines = data.split(b"\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
+
+
 def _ndjson_phones(stream: Any) -> Iterator[str]:
-    for raw_line in stream:
+    """Numbers from NDJSON lines: {"phone": "..."}, a JSON string, or a bare number."""
+    for raw_line in _lines(stream):
         line = raw_line.strip()
         if not line:
             continue
-        if line[:1] in (b"{", b'"'):
+        first = line[:1]
+        if first == b'"' and line[-1:] == b'"' and b"\\" not in line:
+            yield line[1:-1].decode("utf-8", "replace")  # fast path for "…" lines
+        elif first in (b"{", b'"'):
             try:
                 item = orjson.loads(line)
             except orjson.JSONDecodeError:
