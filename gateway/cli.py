@@ -145,6 +145,46 @@ def verify_ledger(slug: str | None) -> None:
     sys.exit(1)
 
 
+@main.command("configure-business")
+@click.argument("slug")
+@click.option("--policy", type=click.Choice(sorted(POLICIES)), default=None,
+              help="Opt-in policy new events are judged under (old events keep theirs)")
+@click.option("--double-opt-in/--no-double-opt-in", default=None)
+@click.option("--opt-out-scope", type=click.Choice(["business", "whatsapp_numbers", "sender"]),
+              default=None)
+@click.option("--frame-ancestor", "frame_ancestors", multiple=True,
+              help="Origin allowed to embed the widget form (repeat; replaces the list)")
+@click.option("--name", default=None)
+@with_appcontext
+def configure_business(slug: str, policy: str | None, double_opt_in: bool | None,
+                       opt_out_scope: str | None, frame_ancestors: tuple[str, ...],
+                       name: str | None) -> None:
+    """Change a business's settings; the ledger is never rewritten."""
+    store = _gw().store
+    business = store.get_business(slug)
+    if business is None:
+        raise click.ClickException(f"no business {slug!r}")
+    fields: dict[str, Any] = {}
+    if policy is not None:
+        fields["policy_id"] = policy
+    if double_opt_in is not None:
+        fields["double_opt_in"] = double_opt_in
+    if opt_out_scope is not None:
+        fields["opt_out_scope"] = opt_out_scope
+    if name is not None:
+        fields["name"] = name
+    if frame_ancestors:
+        settings = {k: v for k, v in business.settings.items()
+                    if k not in ("twilio_numbers", "meta_phone_number_id")}
+        fields["settings"] = {**settings, "frame_ancestors": list(frame_ancestors)}
+    if not fields:
+        raise click.UsageError("nothing to change")
+    updated = store.update_business(slug, **fields)
+    click.echo(f"{updated.slug}: policy {updated.policy.id} v{updated.policy.version}, "
+               f"double opt-in {'on' if updated.double_opt_in else 'off'}, "
+               f"opt-out scope {updated.opt_out_scope}")
+
+
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Process what is due now, then exit")
 @with_appcontext

@@ -69,3 +69,32 @@ def test_demo_sets_up_a_fresh_directory(tmp_path: Path, monkeypatch: Any) -> Non
     assert (tmp_path / "inst" / "optin-gateway.db").exists()
     again = CliRunner().invoke(main, ["demo"], catch_exceptions=False)
     assert again.exit_code == 0  # idempotent: reuses the business, prints a new key
+
+
+def test_policy_switch_changes_new_checks_but_not_old_events(
+        app_config: dict[str, Any], monkeypatch: Any, gw: Any, client: Any,
+        auth: dict[str, str]) -> None:
+    plain = "Sakura Coffee: messages about your orders and our offers. Reply STOP to stop."
+    # Under the default (WhatsApp-specific) policy a wording without "WhatsApp" is refused.
+    res = client.post("/api/v1/wordings", headers=auth,
+                      json={"kind": "general", "language": "en", "text": plain})
+    assert res.status_code == 422
+    first = client.post("/api/v1/consents", headers=auth,
+                        json={"phone": "090-1234-0001", "topics": ["offers"]}).get_json()
+    assert first["policy"] == {"id": "whatsapp-specific", "version": 1}
+
+    res = run(app_config, monkeypatch, "configure-business", "demo", "--policy",
+              "meta-general-2024-11")
+    assert res.exit_code == 0 and "meta-general-2024-11" in res.output
+    res = client.post("/api/v1/wordings", headers=auth,
+                      json={"kind": "general", "language": "en", "text": plain})
+    assert res.status_code == 201
+    second = client.post("/api/v1/consents", headers=auth, json={
+        "phone": "090-1234-0002", "topics": ["offers"], "wording_kind": "general",
+        "language": "en"}).get_json()
+    assert second["policy"] == {"id": "meta-general-2024-11", "version": 1}
+    assert second["wording"]["id"] == "demo-general-en-v1"
+
+    view = client.get("/api/v1/contacts/090-1234-0001", headers=auth).get_json()
+    assert view["events"][0]["policy"] == {"id": "whatsapp-specific", "version": 1}
+    assert gw.store.verify("demo").ok
