@@ -266,5 +266,7 @@ def demo(serve: bool, port: int) -> None:
     if serve:
         gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable),
                                                             "gunicorn")
-        os.execv(gunicorn, [  # noqa: S606 - replace this process with the servergunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                            "--access-logfile", "-", "gateway.app:create_app()"])
+        # Replace this process with the server, as the Procfile's web line does.
+        args = [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                "--access-logfile", "-", "gateway.app:create_app()"]
+        os.execv(gunicorn, args)  # noqa: S606
