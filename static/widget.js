@@ -17,7 +17,8 @@
   var CSS =
     ":host{all:initial!important;position:fixed!important;right:20px!important;" +
     "bottom:20px!important;z-index:2147483000!important;display:block!important;" +
-    "font:15px/1.45 system-ui,sans-serif;color:#1f2933}*{box-sizing:border-box}" +
+    "font:15px/1.45 system-ui,sans-serif!important;color:#1f2933!important}" +
+    "*{box-sizing:border-box;letter-spacing:normal}" +
     ".fab{width:60px;height:60px;border-radius:50%;border:0;background:#25d366;" +
     "cursor:pointer;box-shadow:0 4px 14px #0004}.fab:hover{background:#1ebe5b}" +
     "svg{width:32px;height:32px;fill:#fff;vertical-align:middle}" +
@@ -32,7 +33,7 @@
     "padding:10px;margin:0 0 8px;border-radius:99px;text-decoration:none;cursor:pointer;" +
     "border:2px solid #25d366;background:#fff;color:#075e54}" +
     ".chat{background:#25d366;color:#053b1f}" +
-    "iframe{width:100%;height:500px;border:0}iframe[hidden]{display:none}";
+    "iframe{width:100%;height:640px;border:0}iframe[hidden]{display:none}";
 
   function el(parent, tag, attrs, text) {
     var n = document.createElement(tag);
