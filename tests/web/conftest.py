@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from gateway.consent import Business, ConsentEvent
 from tests.conftest import make_url
@@ -73,3 +75,18 @@ def events_of(gw: Any, business: Business, e164: str) -> list[ConsentEvent]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Web tests run on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL."""
     yield from make_url(request.param, tmp_path)
+
+
+class Live:
+    """A WSGI app on a real server in a background thread."""
+
+    def __init__(self, app: Any):
+        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)

@@ -8,17 +8,15 @@ withholds cookies from the widget's iframe exactly as it would on a real shop.
 from __future__ import annotations
 
 import shutil
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from gateway.consent import Business
-from tests.web.conftest import events_of
+from tests.web.conftest import Live, events_of
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -40,21 +38,6 @@ OWN = ["body", "header.own", "h1.own", "p.own", "button.own", "div.own", "a.own"
 def database_url(tmp_path: Path) -> Iterator[str]:
     """The browser test runs the gateway on a SQLite file."""
     yield f"sqlite:///{tmp_path / 'browser.db'}"
-
-
-class Live:
-    """A WSGI app on a real server in a background thread."""
-
-    def __init__(self, app: Any):
-        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-        self.port = self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
 
 
 def host_site(gateway: str) -> Callable[..., Any]:
