@@ -7,6 +7,7 @@ renders the answer. ``channels.widget`` reuses the same form in a compact varian
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     make_response,
     render_template,
     request,
@@ -32,6 +34,7 @@ from gateway.confirmations import TTL, Confirmation, confirm_link
 from gateway.consent import Action, Business, Capture, ConsentEvent, Status, Wording
 from gateway.errors import Conflict, GatewayError
 from gateway.web import gw, language
+from gateway.web_limits import IP_LIMITS, PHONE_LIMITS, WebRateLimiter, phone_key
 from gateway.web_rules import PAGE_CSP, country_choices, evidence_url, page_language
 from gateway.web_texts import text
 
@@ -42,6 +45,17 @@ LIMITS = {"phone": 40, "name": 100}
 _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 bp = Blueprint("web_form", __name__)
+
+
+@bp.record_once
+def _rate_limits(state: Any) -> None:
+    """One limiter per app: memory by default, Redis when REDIS_URL is set."""
+    config = state.app.config
+    uri = (config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL")
+           or os.environ.get("REDIS_URL") or "memory://")
+    state.app.extensions["web_rate_limiter"] = WebRateLimiter(
+        uri, config.get("WEB_RATE_LIMIT_IP", IP_LIMITS),
+        config.get("WEB_RATE_LIMIT_PHONE", PHONE_LIMITS))
 
 
 class MultiCheckbox(SelectMultipleField):
@@ -159,6 +173,17 @@ def limit_body(lang: str) -> None:
         abort(message_page("too_large", lang, 413))
 
 
+def limit_rate(lang: str, business: Business, *, per_phone: bool = True) -> None:
+    """Too many submissions from this address (or for this number): a friendly 429."""
+    limiter: WebRateLimiter = current_app.extensions["web_rate_limiter"]
+    phone = phone_key(request.form.get("phone"), request.form.get("country") or
+                      business.country) if per_phone else None
+    if not limiter.allow(f"web:{business.id}", request.remote_addr, phone):
+        response = message_page("too_many", lang, 429)
+        response.headers["Retry-After"] = "60"
+        abort(response)
+
+
 def client_facts() -> dict[str, Any]:
     return {"ip": request.remote_addr, "user_agent": request.user_agent.string,
             "form_url": request.base_url}
@@ -212,6 +237,7 @@ def handle_optin(slug: str, variant: Variant, form_class: type[OptInForm],
     ctx = {"business": business, "lang": lang, "variant": variant}
     if request.method == "POST":
         limit_body(lang)
+        limit_rate(lang, business)
     form = form_class(**form_kwargs)
     setup_choices(form, business, lang)
     if request.method == "GET":
@@ -281,6 +307,7 @@ def optout(slug: str) -> Response:
     lang = page_language(language(), business)
     if request.method == "POST":
         limit_body(lang)
+        limit_rate(lang, business, per_phone=False)  # stopping must stay easy (R5)
     form = OptOutForm()
     setup_choices(form, business, lang)
     errors: dict[str, str] = {}

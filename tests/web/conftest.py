@@ -51,6 +51,12 @@ class FormClient:
 
 
 @pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """Rate limits counted in memory per app, even where REDIS_URL is set."""
+    return {**app_config, "RATELIMIT_STORAGE_URI": "memory://"}
+
+
+@pytest.fixture
 def optin_form(client: FlaskClient, business: Business) -> FormClient:
     return FormClient(client, f"/b/{business.slug}/optin")
 
