@@ -54,8 +54,9 @@ def _rate_limits(state: Any) -> None:
     uri = (config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL")
            or os.environ.get("REDIS_URL") or "memory://")
     state.app.extensions["web_rate_limiter"] = WebRateLimiter(
-        uri, config.get("WEB_RATE_LIMIT_IP", IP_LIMITS),
-        config.get("WEB_RATE_LIMIT_PHONE", PHONE_LIMITS))
+        uri, config.get("WEB_RATE_LIMIT_IP") or os.environ.get("WEB_RATE_LIMIT_IP") or IP_LIMITS,
+        config.get("WEB_RATE_LIMIT_PHONE") or os.environ.get("WEB_RATE_LIMIT_PHONE")
+        or PHONE_LIMITS)
 
 
 class MultiCheckbox(SelectMultipleField):

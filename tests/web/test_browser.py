@@ -188,3 +188,27 @@ def test_widget_on_a_strict_csp_site_in_chromium(servers: tuple[str, str, str], 
     blocked = [m for m in console if "frame-ancestors" in m]
     assert blocked, console
     assert frame.url.startswith("chrome-error://") or frame.content().find("phone") < 0
+
+
+def test_hosted_form_in_japanese_in_chromium(servers: tuple[str, str, str], browser_page: Any,
+                                             gw: Any, business: Business,
+                                             artifacts: Path) -> None:
+    """A visitor's whole path on the hosted form: a mistake, its message, the fix, thanks."""
+    gateway, _shop, _other = servers
+    page = browser_page
+    page.goto(f"{gateway}/b/demo/optin?lang=ja")
+    page.locator("#phone").fill("03-1234-5678")  # a landline: cannot receive WhatsApp
+    page.get_by_label("お得なキャンペーン情報").check()
+    page.get_by_role("button", name="同意して WhatsApp で受け取る").click()
+    error = page.locator("#phone-error")
+    assert "WhatsApp のメッセージを受け取れません" in error.inner_text()
+    assert page.locator("#phone").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("お得なキャンペーン情報").is_checked()  # the choice is kept
+    page.screenshot(path=str(artifacts / "optin-ja-error.png"), full_page=True)
+    assert gw.store.count_events(business.id) == 0
+    page.locator("#phone").fill("090-1234-5678")
+    page.get_by_role("button", name="同意して WhatsApp で受け取る").click()
+    page.get_by_text("ご登録ありがとうございます").wait_for()
+    page.screenshot(path=str(artifacts / "optin-ja-thanks.png"), full_page=True)
+    [event] = events_of(gw, business, "+819012345678")
+    assert (event.channel, event.language, event.topics) == ("web_form", "ja", ("offers",))
