@@ -12,4 +12,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-ADAPTERS: tuple[ModuleType, ...] = ()
+from channels import web_form, widget
+
+ADAPTERS: tuple[ModuleType, ...] = (web_form, widget)

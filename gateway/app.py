@@ -13,10 +13,12 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.config import Settings
+from gateway.confirmations import ConfirmationService
 from gateway.consent import CHANNELS
 from gateway.outbox import Handler
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
+from gateway.store.confirmation_store import SqlConfirmations
 from gateway.store.consent_store import utcnow
 from gateway.store.outbox_store import SqlOutbox
 
@@ -34,6 +36,7 @@ class Gateway:
     outbox: SqlOutbox
     # kind -> handler run by `optin-gateway worker` (whatsapp sends, change notifications)
     outbox_handlers: dict[str, Handler] = field(default_factory=dict)
+    confirmations: ConfirmationService | None = None  # double opt-in codes (web area)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -64,6 +67,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     service = ConsentService(store, subject_key=settings.subject_key, clock=utcnow,
                              allowed_channels=channels)
     app.extensions["gateway"] = Gateway(settings, db, store, service, SqlOutbox(db, utcnow))
+    app.extensions["gateway"].confirmations = ConfirmationService(
+        SqlConfirmations(db, utcnow), service, utcnow)
 
     csrf = CSRFProtect(app)
     web.init_app(app)

@@ -95,6 +95,8 @@ def init_app(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if response.mimetype == "text/html":
+        # A page that states its own frame-ancestors policy (the widget) governs framing.
+        if response.mimetype == "text/html" and \
+                "frame-ancestors" not in response.headers.get("Content-Security-Policy", ""):
             response.headers.setdefault("X-Frame-Options", "DENY")
         return response

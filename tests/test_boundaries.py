@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n",
         "gateway.ledger", "gateway.service", "gateway.phones", "gateway.wordings"]
+PURE += ["gateway.web_texts", "gateway.web_rules", "gateway.confirmations"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")
 
 
