@@ -3,4 +3,7 @@
 Add one line here for each new ``gateway/store/tables_<area>.py``.
 """
 
-from gateway.store import tables  # noqa: F401
+from gateway.store import (
+    tables,  # noqa: F401
+    tables_proof,  # noqa: F401
+)
