@@ -28,7 +28,6 @@ from gateway.store.tables import (
     LedgerHead,
     OutboxRow,
     PersonalRow,
-    StateRow,
 )
 from gateway.store.tables_proof import AuditRow, CheckpointRow, SuppressionRow, WebhookRow
 
@@ -164,8 +163,7 @@ class SqlProofStore:
         """Remove one person's personal data, suppress the keyed hash, audit; one transaction."""
         now = self.clock()
         digits = e164.lstrip("+")
-        counts: dict[str, Any] = {"contact": False, "personal_rows": 0, "state_rows": 0,
-                                  "outbox_items": 0}
+        counts: dict[str, Any] = {"contact": False, "personal_rows": 0, "outbox_items": 0}
         with self.db.writing() as s:
             contact = self._contact(s, business_id, subject_ref)
             if contact is not None:
@@ -194,15 +192,6 @@ class SqlProofStore:
                            subject_ref=subject_ref, detail={**detail, **counts}))
         counts["erased_at"] = now
         return counts
-
-    def clear_state(self, business_id: int, subject_ref: str) -> int:
-        """Drop the derived per-topic state of a contact (rebuilt by its next event)."""
-        with self.db.writing() as s:
-            contact = self._contact(s, business_id, subject_ref)
-            if contact is None:
-                return 0
-            return int(s.execute(delete(StateRow).where(
-                StateRow.contact_id == contact.id)).rowcount)
 
     def ledger_mentions(self, business_id: int, subject_ref: str, e164: str) -> list[int]:
         """Seqs of the contact's ledger entries whose hashed fields still hold the number.
