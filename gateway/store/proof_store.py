@@ -253,9 +253,10 @@ class SqlProofStore:
         with self.db.reading() as s:
             for hook in hooks:
                 prefix = f"webhook:{hook.id}:"
-                stats = dict(s.execute(select(OutboxRow.status, func.count()).where(
-                    OutboxRow.kind == "webhook", OutboxRow.dedupe_key.startswith(prefix))
-                    .group_by(OutboxRow.status)).tuples().all())
+                stats = {status: count for status, count in s.execute(
+                    select(OutboxRow.status, func.count()).where(
+                        OutboxRow.kind == "webhook", OutboxRow.dedupe_key.startswith(prefix))
+                    .group_by(OutboxRow.status))}
                 last_error = s.scalar(select(OutboxRow.last_error).where(
                     OutboxRow.kind == "webhook", OutboxRow.dedupe_key.startswith(prefix),
                     OutboxRow.last_error.is_not(None)).order_by(OutboxRow.id.desc()).limit(1))
