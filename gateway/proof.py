@@ -9,6 +9,7 @@ handler of kind ``webhook``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,8 @@ if TYPE_CHECKING:  # the store is SQL; this module stays importable without it
     from gateway.store.proof_store import SqlProofStore
 
 log = logging.getLogger("gateway.proof")
+
+CACHE_SECONDS = 2.0  # how stale the per-business webhook list may be in other processes
 
 # area hooks: (business, e164, subject_ref) -> what that area holds / what it removed
 SubjectHook = Callable[[Business, str, str], Mapping[str, Any]]
@@ -94,6 +97,22 @@ class ProofService:
         else:
             self.trusted = checkpoints.trusted_keys(None, self.settings.ledger_trusted_keys)
         self.box = webhooks.SecretBox(self.settings.subject_key)
+        # business id -> (expires, webhooks, has active suppressions): the consent listener
+        # runs on every capture, so it must not cost two queries each time.
+        self._cache: dict[int, tuple[float, list[WebhookRecord], bool]] = {}
+
+    def _listener_view(self, business_id: int) -> tuple[list[WebhookRecord], bool]:
+        now = time.monotonic()
+        cached = self._cache.get(business_id)
+        if cached is None or cached[0] < now:
+            cached = (now + CACHE_SECONDS, self.store.active_webhooks(business_id),
+                      self.store.has_active_suppressions(business_id))
+            self._cache[business_id] = cached
+        return cached[1], cached[2]
+
+    def forget(self, business_id: int) -> None:
+        """Drop the cached listener view after a change made in this process."""
+        self._cache.pop(business_id, None)
 
     # -- keys and checkpoints ---------------------------------------------------------------
 
@@ -328,6 +347,7 @@ class ProofService:
                 business).event.event_id
         counts = self.store.erase(business.id, ref, e164, actor=actor, reason="erased",
                                   detail={"reason": reason, "withdrawal_event_id": withdrawal})
+        self.forget(business.id)
         other = {}
         for hook in self.erasers:
             other.update(hook(business, e164, ref))
@@ -350,6 +370,7 @@ class ProofService:
         record = self.store.create_webhook(business.id, url=url, description=description[:200],
                                            secret_encrypted=self.box.seal(secret),
                                            secret_hint=secret[-4:])
+        self.forget(business.id)
         self.store.audit(business.id, actor=actor, action="webhook_added",
                          detail={"webhook_id": record.id, "url": url})
         return record, secret
@@ -357,16 +378,19 @@ class ProofService:
     def delete_webhook(self, business: Business, webhook_id: int, *, actor: str) -> None:
         if not self.store.delete_webhook(business.id, webhook_id):
             raise NotFound("webhook_unknown", field="id", value=str(webhook_id))
+        self.forget(business.id)
         self.store.audit(business.id, actor=actor, action="webhook_deleted",
                          detail={"webhook_id": webhook_id})
 
     def on_recorded(self, result: Recorded) -> None:
         """Consent listener: queue one notification per webhook; lift suppressions."""
         event = result.event
-        for hook in self.store.active_webhooks(event.business_id):
+        hooks, any_suppressed = self._listener_view(event.business_id)
+        for hook in hooks:
             self.outbox.enqueue("webhook", {"webhook_id": hook.id, "event_id": event.event_id},
                                 f"webhook:{hook.id}:{event.event_id}", event.business_id)
-        if event.action is Action.OPT_IN and event.status is Status.CONFIRMED and \
+        if any_suppressed and event.action is Action.OPT_IN and \
+                event.status is Status.CONFIRMED and \
                 not (event.actor or "").startswith("import:") and \
                 self.suppressed(event.business_id, event.subject_ref):
             self.store.lift_suppression(event.business_id, event.subject_ref, event.event_id,

@@ -144,6 +144,12 @@ class SqlProofStore:
             return Suppression(row.reason, row.created_at, row.lifted_at,
                                row.lifted_by_event_id) if row else None
 
+    def has_active_suppressions(self, business_id: int) -> bool:
+        with self.db.reading() as s:
+            return s.scalar(select(SuppressionRow.subject_ref).where(
+                SuppressionRow.business_id == business_id,
+                SuppressionRow.lifted_at.is_(None)).limit(1)) is not None
+
     def lift_suppression(self, business_id: int, subject_ref: str, event_id: str,
                          occurred_at: datetime) -> bool:
         """Lift an active suppression if the opt-in happened after it was set."""
