@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,6 +222,3 @@ def trusted_keys(signer: Signer | None, extra: Iterable[str] = ()) -> list[bytes
     keys += [parse_public_key(k) for k in extra if k.strip()]
     return keys
 
-
-def describe(cp: Checkpoint) -> Mapping[str, Any]:
-    return {"origin": cp.origin, "size": cp.size, "root_hash": cp.root_hex, "note": cp.note}

@@ -139,3 +139,20 @@ def verify_checkpoint(slug: str, notes: tuple[Path, ...]) -> None:
             click.echo(f"BAD: {path}: {result['reason']}", err=True)
     if bad:
         sys.exit(1)
+
+
+@click.command("webhooks-resync")
+@click.argument("slug")
+@click.option("--since", required=True, help="ISO 8601 time with zone, e.g. 2026-11-24T09:00Z")
+@with_appcontext
+def webhooks_resync(slug: str, since: str) -> None:
+    """Queue change notifications of every event recorded since --since (safe to repeat)."""
+    from gateway.normaliser import parse_time
+    from gateway.store.consent_store import utcnow
+
+    try:
+        moment = parse_time(since, utcnow())
+    except GatewayError as exc:
+        raise click.ClickException(exc.message("en")) from None
+    count = _proof().resync(_business(slug), moment)
+    click.echo(f"queued {count} notification(s); run `optin-gateway worker` to deliver them")

@@ -396,6 +396,20 @@ class ProofService:
             self.store.lift_suppression(event.business_id, event.subject_ref, event.event_id,
                                         event.occurred_at)
 
+    def resync(self, business: Business, since: datetime) -> int:
+        """Queue notifications of every event recorded since ``since`` (after an outage).
+
+        Dedupe keys make this safe to repeat: what was queued before is not queued again.
+        """
+        queued = 0
+        hooks = self.store.active_webhooks(business.id)
+        for event_id in self.store.event_ids_since(business.id, since):
+            for hook in hooks:
+                queued += self.outbox.enqueue("webhook", {"webhook_id": hook.id,
+                                                          "event_id": event_id},
+                                              f"webhook:{hook.id}:{event_id}", business.id)
+        return queued
+
     def _notify_checkpoint(self, business: Business, record: CheckpointRecord) -> None:
         for hook in self.store.active_webhooks(business.id):
             self.outbox.enqueue("webhook", {"webhook_id": hook.id, "checkpoint_id": record.id},

@@ -8,7 +8,6 @@ in the signed checkpoint, the checkpoint signature and the receipt's own signatu
 
 from __future__ import annotations
 
-import copy as copymod
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
@@ -237,10 +236,12 @@ def verify_receipt(receipt: Mapping[str, Any], public_key: bytes) -> list[str]:
             problems.append(f"{tag}: ledger entry does not match its hash")
         notice = ev.get("notice")
         claimed = {"event_id": ev.get("eventId"), "action": ev.get("action"),
+                   "subject_ref": ocg.get("subjectRef"),
                    "topics": ev.get("topics"), "occurred_at": ev.get("occurredAt"),
                    "channel": ev.get("sourceChannel"), "evidence": ev.get("evidence"),
                    "wording_sha256": notice["sha256"] if notice else None}
         stored = {"event_id": entry.get("event_id"), "action": entry.get("action"),
+                  "subject_ref": entry.get("subject_ref"),
                   "topics": entry.get("topics"), "occurred_at": entry.get("occurred_at"),
                   "channel": entry.get("channel"), "evidence": entry.get("evidence"),
                   "wording_sha256": (entry.get("wording") or {}).get("sha256")}
@@ -259,8 +260,3 @@ def verify_receipt(receipt: Mapping[str, Any], public_key: bytes) -> list[str]:
                 problems.append(f"{tag}: inclusion proof does not verify against the checkpoint")
     return problems
 
-
-def without_signature(receipt: Mapping[str, Any]) -> dict[str, Any]:
-    out = copymod.deepcopy(dict(receipt))
-    out.pop("signature", None)
-    return out

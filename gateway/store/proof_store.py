@@ -136,6 +136,13 @@ class SqlProofStore:
             contact = s.get(ContactRow, row.contact_id)
             return event_from_row(row, business.slug, contact.phone if contact else None, None)
 
+    def event_ids_since(self, business_id: int, since: datetime) -> list[str]:
+        """Ids of the events recorded at or after ``since``, in ledger order."""
+        with self.db.reading() as s:
+            return list(s.scalars(select(EventRow.id).where(
+                EventRow.business_id == business_id, EventRow.recorded_at >= since)
+                .order_by(EventRow.seq)))
+
     # -- erasure and suppression ----------------------------------------------------------
 
     def suppression(self, business_id: int, subject_ref: str) -> Suppression | None:

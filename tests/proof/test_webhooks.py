@@ -212,3 +212,28 @@ def test_secret_box_round_trip() -> None:
     assert "whsec_abc" not in sealed and box.open(sealed) == "whsec_abc"
     with pytest.raises(ValueError):
         webhooks.SecretBox(b"another key").open(sealed)
+
+
+def test_resync_queues_what_was_missed_once(app_config: dict[str, Any], monkeypatch: Any,
+                                            client: FlaskClient, auth: dict[str, str],
+                                            gw: Any, receiver: Receiver) -> None:
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+
+    receiver.secret = register(client, auth, receiver.url)["secret"]
+    gw.service.listeners.clear()  # as if the process died before enqueueing
+    opt_in(client, auth, "api")
+    opt_in(client, auth, "checkout")
+    assert gw.outbox.items("webhook") == []
+    for key, value in app_config.items():
+        if key.isupper() and isinstance(value, str):
+            monkeypatch.setenv(key, value)
+    since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    res = CliRunner().invoke(main, ["webhooks-resync", "demo", "--since", since],
+                             catch_exceptions=False)
+    assert res.exit_code == 0 and "queued 2" in res.output
+    again = CliRunner().invoke(main, ["webhooks-resync", "demo", "--since", since])
+    assert "queued 0" in again.output
+    run_worker(gw)
+    assert len(receiver.delivered) == 2 and all(r["valid"] for r in receiver.delivered)
