@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from gateway import checkpoints, ledger
+from gateway import checkpoints
 from gateway.cli import main
 from tests.proof.conftest import OTHER_KEY, break_append_only, opt_in
 
@@ -174,5 +175,10 @@ def test_without_a_key_checkpoints_are_refused_clearly(app_config: dict[str, Any
         app.extensions["gateway"].db.dispose()
 
 
-def test_genesis_constant_is_what_the_chain_starts_from() -> None:
-    assert ledger.GENESIS == "0" * 64
+def test_a_malformed_key_stops_start_up_with_a_clear_message(app_config: dict[str, Any]
+                                                             ) -> None:
+    from gateway.app import create_app
+    from gateway.config import ConfigError
+
+    with pytest.raises(ConfigError, match="LEDGER_SIGNING_KEY must be an Ed25519 private key"):
+        create_app({**app_config, "LEDGER_SIGNING_KEY": "not-a-key"})
