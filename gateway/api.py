@@ -237,8 +237,8 @@ def get_contact(phone: str) -> Any:
 @bp.get("/ledger/verify")
 @require_key
 def verify_ledger() -> Any:
-    """Check this business's hash chain; name the first bad entry."""
-    return gw().store.verify(business().slug).as_dict()
+    """Check this business's hash chain and signed checkpoints; name the first bad one."""
+    return gw().proof.verify(business().slug).as_dict()
 
 
 @bp.get("/business")

@@ -16,11 +16,13 @@ from gateway.config import Settings
 from gateway.confirmations import ConfirmationService
 from gateway.consent import CHANNELS
 from gateway.outbox import Handler
+from gateway.proof import ProofService
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
 from gateway.store.confirmation_store import SqlConfirmations
 from gateway.store.consent_store import utcnow
 from gateway.store.outbox_store import SqlOutbox
+from gateway.store.proof_store import SqlProofStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,7 @@ class Gateway:
     # kind -> handler run by `optin-gateway worker` (whatsapp sends, change notifications)
     outbox_handlers: dict[str, Handler] = field(default_factory=dict)
     confirmations: ConfirmationService | None = None  # double opt-in codes (web area)
+    proof: ProofService | None = None  # receipts, checkpoints, erasure, webhooks
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -59,21 +62,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from channels import ADAPTERS
-    from gateway import api, web
+    from gateway import api, api_proof, web
 
     db = Database(settings.database_url)
     store = SqlStore(db, clock=utcnow)
     channels = frozenset(CHANNELS | {a.CHANNEL for a in ADAPTERS})
     service = ConsentService(store, subject_key=settings.subject_key, clock=utcnow,
                              allowed_channels=channels)
-    app.extensions["gateway"] = Gateway(settings, db, store, service, SqlOutbox(db, utcnow))
-    app.extensions["gateway"].confirmations = ConfirmationService(
-        SqlConfirmations(db, utcnow), service, utcnow)
+    outbox = SqlOutbox(db, utcnow)
+    gateway = Gateway(settings, db, store, service, outbox)
+    app.extensions["gateway"] = gateway
+    gateway.confirmations = ConfirmationService(SqlConfirmations(db, utcnow), service, utcnow)
+    proof = ProofService(SqlProofStore(db, utcnow), store, service, outbox, settings, utcnow)
+    gateway.proof = proof
+    service.listeners.append(proof.on_recorded)  # change notifications, suppression lifts
+    service.suppressed = proof.suppressed  # re-import block after an erasure
+    gateway.outbox_handlers["webhook"] = proof.deliver_webhook
 
     csrf = CSRFProtect(app)
     web.init_app(app)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token API: no cookies, so no CSRF
+    app.register_blueprint(api_proof.bp)
+    csrf.exempt(api_proof.bp)
     for adapter in ADAPTERS:
         app.register_blueprint(adapter.bp)
         if getattr(adapter, "CSRF_EXEMPT", False):

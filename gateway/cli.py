@@ -130,13 +130,14 @@ def create_admin(username: str, password: str, role: str, slug: str | None) -> N
 @click.argument("slug", required=False)
 @with_appcontext
 def verify_ledger(slug: str | None) -> None:
-    """Verify the hash chain(s); exit 1 and name the first bad entry if broken."""
+    """Verify the hash chain(s) and signed checkpoints; exit 1 naming the first bad one."""
     try:
-        result = _gw().store.verify(slug)
+        result = _gw().proof.verify(slug)
     except GatewayError as exc:
         raise click.ClickException(exc.message("en")) from None
     if result.ok:
-        click.echo(f"ok: {result.entries} entries in {result.businesses} business chain(s)")
+        click.echo(f"ok: {result.entries} entries in {result.businesses} business chain(s), "
+                   f"{result.checkpoints} signed checkpoint(s)")
         return
     p = result.problem
     assert p is not None
@@ -270,3 +271,13 @@ def demo(serve: bool, port: int) -> None:
         args = [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}",
                 "--access-logfile", "-", "gateway.app:create_app()"]
         os.execv(gunicorn, args)  # noqa: S606
+
+
+from gateway import cli_proof  # noqa: E402 - proof area commands
+
+main.add_command(cli_proof.checkpoint)
+main.add_command(cli_proof.erase)
+main.add_command(cli_proof.export_contact)
+main.add_command(cli_proof.verify_receipt)
+main.add_command(cli_proof.verify_checkpoint)
+main.add_command(cli_proof.webhooks_resync)

@@ -41,6 +41,11 @@ class Settings:
     meta_verify_token: str | None = None
     graph_api_base: str = "https://graph.facebook.com/v21.0"
     twilio_api_base: str | None = None
+    # Ed25519 key signing ledger checkpoints and receipts (PEM, base64 or hex of 32 bytes);
+    # older public keys stay trusted for old checkpoints after a rotation.
+    ledger_signing_key: str | None = None
+    ledger_trusted_keys: tuple[str, ...] = ()
+    webhook_allow_private: bool = False  # dev/on-premises: http and private addresses
     instance_path: Path = DEFAULT_INSTANCE
     max_json_bytes: int = 1 << 20
     max_bulk_bytes: int = 256 << 20
@@ -70,6 +75,9 @@ class Settings:
                 "random string, the same for every gateway process), or run "
                 "`optin-gateway demo` once for a local SQLite set-up.")
         assert secret and subject
+        ledger_key = env.get("LEDGER_SIGNING_KEY") or (
+            _instance_secret(instance, "ledger_signing_key", create_local_secrets) if local
+            else None)
         return cls(
             database_url=url,
             secret_key=secret,
@@ -80,6 +88,11 @@ class Settings:
             meta_verify_token=env.get("META_VERIFY_TOKEN") or None,
             graph_api_base=env.get("GRAPH_API_BASE") or cls.graph_api_base,
             twilio_api_base=env.get("TWILIO_API_BASE") or None,
+            ledger_signing_key=ledger_key or None,
+            ledger_trusted_keys=tuple(k for k in str(env.get("LEDGER_TRUSTED_KEYS") or "")
+                                      .split(",") if k.strip()),
+            webhook_allow_private=str(env.get("WEBHOOK_ALLOW_PRIVATE") or "").lower()
+            in ("1", "true", "yes"),
             instance_path=instance,
             extra={k: v for k, v in (overrides or {}).items()},
         )

@@ -131,6 +131,35 @@ ERRORS: dict[str, dict[str, str]] = {
     "invalid": {"en": "The request is not valid.", "ja": "リクエストが正しくありません。"},
     "error": {"en": "Something went wrong.", "ja": "エラーが発生しました。"},
     "conflict": {"en": "Conflict.", "ja": "競合が発生しました。"},
+    # proof area: erasure, checkpoints, webhooks
+    "suppressed_after_erasure": {
+        "en": "This person's data was erased at their request; they cannot be imported again. "
+        "Only a fresh opt-in made directly by them (web, WhatsApp, phone…) can add them back.",
+        "ja": "この方のデータはご本人の依頼により消去済みのため、インポートで再登録できません。"
+        "ご本人によるウェブ・WhatsApp・電話などでの新たなオプトインのみで再登録されます。",
+    },
+    "signing_key_missing": {
+        "en": "The ledger signing key is not configured: set LEDGER_SIGNING_KEY.",
+        "ja": "台帳の署名鍵が設定されていません。LEDGER_SIGNING_KEY を設定してください。",
+    },
+    "ledger_broken": {
+        "en": "The ledger does not verify (seq {seq}: {reason}); nothing was signed.",
+        "ja": "台帳の検証に失敗しました（seq {seq}：{reason}）。署名は行いませんでした。",
+    },
+    "webhook_url_invalid": {
+        "en": "“{value}” cannot be used as a webhook URL: {detail}.",
+        "ja": "「{value}」は Webhook の URL として使えません：{detail}。",
+    },
+    "webhook_url_private": {
+        "en": "“{value}” points to a private or local network address; webhooks go only to "
+        "public HTTPS endpoints.",
+        "ja": "「{value}」はプライベートまたはローカルのアドレスです。Webhook の送信先は公開された "
+        "HTTPS のエンドポイントに限られます。",
+    },
+    "webhook_unknown": {
+        "en": "There is no webhook {value}.",
+        "ja": "Webhook {value} は存在しません。",
+    },
 }
 
 NUMBER_KINDS_JA = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.openapi_proof import PATHS as PROOF_PATHS
+
 JSON = "application/json"
 
 
@@ -152,7 +154,7 @@ def spec() -> dict[str, Any]:
                                       "content": {JSON: {"schema": {"type": "object"}}}},
                               **_errors(401, 404, 422)}}},
             "/ledger/verify": {"get": {
-                "summary": "Verify this business's hash chain",
+                "summary": "Verify this business's hash chain and signed checkpoints",
                 "responses": {"200": {"description": "ok, or the first bad entry",
                                       "content": {JSON: {"schema": {"type": "object"}}}},
                               **_errors(401)}}},
@@ -172,6 +174,7 @@ def spec() -> dict[str, Any]:
                               **_errors(400, 401, 422)}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+            **PROOF_PATHS,
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -21,7 +21,7 @@ from gateway.consent import (
     Recorded,
     Wording,
 )
-from gateway.errors import GatewayError, InvalidTopics, InvalidWording, NotFound
+from gateway.errors import GatewayError, InvalidCapture, InvalidTopics, InvalidWording, NotFound
 from gateway.normaliser import normalise, subject_ref
 from gateway.phones import is_plain_e164, to_e164
 
@@ -64,6 +64,8 @@ class ConsentService:
         # Called with every newly recorded event (change notifications, metrics); a failing
         # listener never undoes the write: the event is already committed.
         self.listeners: list[Callable[[Recorded], None]] = []
+        # (business id, subject ref) -> erased and suppressed? Set by the proof area.
+        self.suppressed: Callable[[int, str], bool] | None = None
 
     def business(self, slug: str) -> Business:
         business = self.store.get_business(slug)
@@ -99,6 +101,10 @@ class ConsentService:
     def capture(self, capture: Capture, business: Business | None = None) -> Recorded:
         """The single write path: every channel's opt-in or opt-out goes through here."""
         event = self.prepare(capture, business)
+        if (capture.actor or "").startswith("import:") and self.suppressed is not None and \
+                self.suppressed(event.business_id, event.subject_ref):
+            # Erased at their request: only a fresh, direct opt-in may bring them back.
+            raise InvalidCapture("suppressed_after_erasure", field="phone")
         digest = ledger.personal_digest(self.subject_key, event.personal)
         result = self.store.record(event, digest)
         if result.created:

@@ -3,5 +3,8 @@
 Add one line here for each new ``gateway/store/tables_<area>.py``.
 """
 
-import gateway.store.tables_web  # noqa: F401
-from gateway.store import tables  # noqa: F401
+from gateway.store import (
+    tables,  # noqa: F401
+    tables_proof,  # noqa: F401
+    tables_web,  # noqa: F401
+)
