@@ -12,4 +12,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-ADAPTERS: tuple[ModuleType, ...] = ()
+from channels import links
+
+ADAPTERS: tuple[ModuleType, ...] = (
+    links,
+)

@@ -15,10 +15,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gateway.config import Settings
 from gateway.consent import CHANNELS
 from gateway.outbox import Handler
+from gateway.placement_service import PlacementService
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
 from gateway.store.consent_store import utcnow
 from gateway.store.outbox_store import SqlOutbox
+from gateway.store.placement_store import SqlPlacementStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +36,7 @@ class Gateway:
     outbox: SqlOutbox
     # kind -> handler run by `optin-gateway worker` (whatsapp sends, change notifications)
     outbox_handlers: dict[str, Handler] = field(default_factory=dict)
+    placements: PlacementService | None = None  # QR codes, tracked links, attribution
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -56,7 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from channels import ADAPTERS
-    from gateway import api, web
+    from gateway import api, api_placements, web
 
     db = Database(settings.database_url)
     store = SqlStore(db, clock=utcnow)
@@ -64,11 +67,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     service = ConsentService(store, subject_key=settings.subject_key, clock=utcnow,
                              allowed_channels=channels)
     app.extensions["gateway"] = Gateway(settings, db, store, service, SqlOutbox(db, utcnow))
+    app.extensions["gateway"].placements = PlacementService(
+        SqlPlacementStore(db, utcnow), subject_key=settings.subject_key, clock=utcnow,
+        public_base_url=settings.public_base_url, instance_path=settings.instance_path)
 
     csrf = CSRFProtect(app)
     web.init_app(app)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token API: no cookies, so no CSRF
+    app.register_blueprint(api_placements.bp)
+    csrf.exempt(api_placements.bp)
     for adapter in ADAPTERS:
         app.register_blueprint(adapter.bp)
         if getattr(adapter, "CSRF_EXEMPT", False):

@@ -228,3 +228,12 @@ def demo(serve: bool, port: int) -> None:
                                                             "gunicorn")
         os.execv(gunicorn, [  # noqa: S606 - replace this process with the servergunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}",
                             "--access-logfile", "-", "gateway.app:create_app()"])
+
+
+from gateway import cli_placements  # noqa: E402 - area commands register below
+
+main.add_command(cli_placements.create_placement)
+main.add_command(cli_placements.placement_poster)
+main.add_command(cli_placements.list_placements)
+main.add_command(cli_placements.retire_placement)
+main.add_command(cli_placements.set_logo)

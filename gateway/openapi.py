@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.openapi_placements import PATHS as PLACEMENT_PATHS
+
 JSON = "application/json"
 
 
@@ -170,6 +172,7 @@ def spec() -> dict[str, Any]:
                 "responses": {"201": {"description": "Created",
                                       "content": {JSON: {"schema": {"type": "object"}}}},
                               **_errors(400, 401, 422)}}},
+            **PLACEMENT_PATHS,
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         },

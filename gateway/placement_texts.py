@@ -50,6 +50,11 @@ PAGES: dict[str, dict[str, str]] = {
                           "Please try again later."},
 }
 
+ERRORS: dict[str, dict[str, str]] = {
+    "placement_unknown": {"en": "This business has no placement “{value}”.",
+                          "ja": "この事業者に設置場所「{value}」はありません。"},
+}
+
 
 def text(table: dict[str, str], lang: str, **values: str) -> str:
     """``table[lang]`` (English when missing) formatted with ``values``."""

@@ -17,8 +17,8 @@ from urllib.parse import quote, urlsplit
 
 from gateway.codes import PLACEMENT_ALPHABET, find_placement_code, placement_token
 from gateway.consent import Business
-from gateway.errors import GatewayError
-from gateway.placement_texts import PREFILLED, TOKEN_SUFFIX
+from gateway.errors import GatewayError, NotFound
+from gateway.placement_texts import ERRORS, PREFILLED, TOKEN_SUFFIX
 
 KINDS = ("store", "event", "poster", "website", "ad", "other")
 STATUSES = ("active", "retired")
@@ -44,6 +44,16 @@ class PlacementError(GatewayError):
 
     status = 400
     code = "bad_field"
+
+
+class PlacementNotFound(NotFound):
+    """No such placement for this business (HTTP 404)."""
+
+    code = "placement_unknown"
+
+    def message(self, lang: str = "en") -> str:
+        return (ERRORS[self.code].get(lang) or ERRORS[self.code]["en"]).format(
+            value=self.params.get("value", ""))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n",
-        "gateway.ledger", "gateway.service", "gateway.phones", "gateway.wordings"]
+        "gateway.ledger", "gateway.service", "gateway.phones", "gateway.wordings",
+        "gateway.placements", "gateway.placement_texts", "gateway.placement_service",
+        "gateway.qr", "gateway.qr_fonts"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")
 
 

@@ -4,3 +4,4 @@ Add one line here for each new ``gateway/store/tables_<area>.py``.
 """
 
 from gateway.store import tables  # noqa: F401
+from gateway.store import tables_placements as _placements  # noqa: F401
