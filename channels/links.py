@@ -38,7 +38,7 @@ def page(outcome: str, lang: str, business: Business | None = None) -> Any:
     return response
 
 
-@bp.get("/l/<code>")
+@bp.get("/l/<code>", merge_slashes=False)
 def follow(code: str) -> Any:
     """Count the click or scan, then hand the visitor to WhatsApp."""
     lang = language()
@@ -55,7 +55,7 @@ def follow(code: str) -> Any:
     return response
 
 
-@bp.get("/l/<code>/<any('qr.png', 'qr.svg', 'poster.pdf'):name>")
+@bp.get("/l/<code>/<any('qr.png', 'qr.svg', 'poster.pdf'):name>", merge_slashes=False)
 def image(code: str, name: str) -> Any:
     """A printable QR code or A6 poster of an active placement (cached, with an ETag)."""
     service = gw().placements
@@ -80,7 +80,7 @@ def image(code: str, name: str) -> Any:
     return response.make_conditional(request)
 
 
-@bp.get("/l/<path:rest>")
+@bp.get("/l/<path:rest>", merge_slashes=False)
 def not_a_code(rest: str) -> Any:
     """Anything else under /l/ (crafted paths, slashes): the same friendly page, no redirect."""
     return page("unknown", language())

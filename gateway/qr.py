@@ -161,14 +161,15 @@ def render_png(url: str, opts: QrOptions, caption: str | None, logo_path: str | 
     height = width + (len(lines) * line_h + line_h // 2 if lines else 0)
     mode = "RGB" if opts.logo else "L"
     canvas = Image.new(mode, (width, height), "white")
-    canvas.paste(code, ((width - code.width) // 2, (width - code.width) // 2))
+    offset = (width - code.width) // 2
+    canvas.paste(code, (offset, offset))
     if opts.logo and logo_path:
         inner = len(modules) * box
         _paste_logo(canvas, load_logo(logo_path), (width // 2, width // 2),
                     int(inner * LOGO_SHARE), max(box, 2))
     if lines and font is not None:
         draw = ImageDraw.Draw(canvas)
-        y = width - QUIET * box // 2
+        y = offset + code.height - box  # one module into the quiet zone, never on the code
         for line in lines:
             draw.text((width // 2, y), line, font=font, fill="black", anchor="ma")
             y += line_h
