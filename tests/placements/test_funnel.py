@@ -35,7 +35,7 @@ def test_scripted_funnel(client: FlaskClient, gw: Any, business: Business,
 
     text = f"こんにちは (ref:{code})"
     phones = ["+819012340001", "+819012340002", "+819012340003"]
-    for n, phone in enumerate(phones):  # 3 chats; the first two say yes
+    for n in range(len(phones)):  # 3 chats; the first two say yes
         at = t0 + timedelta(minutes=n + 1)
         found = gw.placements.attribution(business, code, at, conversation_ref=f"conv-{n}")
         assert found is not None and found["evidence"]["placement_topic"] == "offers"

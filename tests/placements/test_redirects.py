@@ -6,7 +6,6 @@ import random
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
