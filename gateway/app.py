@@ -16,12 +16,14 @@ from gateway.config import Settings
 from gateway.confirmations import ConfirmationService
 from gateway.consent import CHANNELS
 from gateway.outbox import Handler
+from gateway.placement_service import PlacementService
 from gateway.proof import ProofService
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
 from gateway.store.confirmation_store import SqlConfirmations
 from gateway.store.consent_store import utcnow
 from gateway.store.outbox_store import SqlOutbox
+from gateway.store.placement_store import SqlPlacementStore
 from gateway.store.proof_store import SqlProofStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +42,7 @@ class Gateway:
     outbox_handlers: dict[str, Handler] = field(default_factory=dict)
     confirmations: ConfirmationService | None = None  # double opt-in codes (web area)
     proof: ProofService | None = None  # receipts, checkpoints, erasure, webhooks
+    placements: PlacementService | None = None  # QR codes, tracked links, attribution
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -62,7 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from channels import ADAPTERS
-    from gateway import api, api_proof, web
+    from gateway import api, api_placements, api_proof, web
 
     db = Database(settings.database_url)
     store = SqlStore(db, clock=utcnow)
@@ -73,6 +76,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     gateway = Gateway(settings, db, store, service, outbox)
     app.extensions["gateway"] = gateway
     gateway.confirmations = ConfirmationService(SqlConfirmations(db, utcnow), service, utcnow)
+    gateway.placements = PlacementService(
+        SqlPlacementStore(db, utcnow), subject_key=settings.subject_key, clock=utcnow,
+        public_base_url=settings.public_base_url, instance_path=settings.instance_path)
     proof = ProofService(SqlProofStore(db, utcnow), store, service, outbox, settings, utcnow)
     gateway.proof = proof
     service.listeners.append(proof.on_recorded)  # change notifications, suppression lifts
@@ -85,6 +91,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # bearer-token API: no cookies, so no CSRF
     app.register_blueprint(api_proof.bp)
     csrf.exempt(api_proof.bp)
+    app.register_blueprint(api_placements.bp)
+    csrf.exempt(api_placements.bp)
     for adapter in ADAPTERS:
         app.register_blueprint(adapter.bp)
         if getattr(adapter, "CSRF_EXEMPT", False):

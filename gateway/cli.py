@@ -281,3 +281,11 @@ main.add_command(cli_proof.export_contact)
 main.add_command(cli_proof.verify_receipt)
 main.add_command(cli_proof.verify_checkpoint)
 main.add_command(cli_proof.webhooks_resync)
+
+from gateway import cli_placements  # noqa: E402 - area commands register below
+
+main.add_command(cli_placements.create_placement)
+main.add_command(cli_placements.placement_poster)
+main.add_command(cli_placements.list_placements)
+main.add_command(cli_placements.retire_placement)
+main.add_command(cli_placements.set_logo)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.openapi_placements import PATHS as PLACEMENT_PATHS
 from gateway.openapi_proof import PATHS as PROOF_PATHS
 
 JSON = "application/json"
@@ -172,6 +173,7 @@ def spec() -> dict[str, Any]:
                 "responses": {"201": {"description": "Created",
                                       "content": {JSON: {"schema": {"type": "object"}}}},
                               **_errors(400, 401, 422)}}},
+            **PLACEMENT_PATHS,
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             **PROOF_PATHS,

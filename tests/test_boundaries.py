@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n",
         "gateway.ledger", "gateway.service", "gateway.phones", "gateway.wordings",
         "gateway.merkle", "gateway.checkpoints", "gateway.receipts", "gateway.proof",
-        "gateway.webhook_signing", "gateway.webhooks", "gateway.proof_texts"]
+        "gateway.webhook_signing", "gateway.webhooks", "gateway.proof_texts",
+        "gateway.placements", "gateway.placement_texts", "gateway.placement_service",
+        "gateway.qr", "gateway.qr_fonts"]
 PURE += ["gateway.web_texts", "gateway.web_rules", "gateway.confirmations"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")
 
