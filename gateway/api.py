@@ -13,6 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from gateway.consent import Action, Business, Capture
 from gateway.errors import GatewayError, InvalidCapture, Unauthorized
 from gateway.openapi import spec
+from gateway.revocation import sender_address
 from gateway.serialize import eligibility_json, event_json, ts
 from gateway.web import error_json, gw
 
@@ -148,8 +149,31 @@ def get_eligibility() -> Any:
         if not value:
             raise BadRequest("missing_field", field=name, field_name=name)
     answer = gw().service.eligibility(business(), cast(str, phone), cast(str, topic),
-                                      request.args.get("country"))
+                                      request.args.get("country"), sender_param())
     return eligibility_json(answer)
+
+
+def sender_param() -> str | None:
+    """``sender=whatsapp:+8134…`` (or a bare number, taken as a WhatsApp sender)."""
+    raw = (request.args.get("sender") or "").strip()
+    if not raw:
+        return None
+    kind, _, number = raw.rpartition(":")
+    from gateway.phones import to_e164
+
+    e164 = to_e164(number, business().country, customer=False)
+    return sender_address(kind or "whatsapp", e164)
+
+
+@bp.get("/reports/honour")
+@require_key
+def honour_report() -> Any:
+    """'Allowed' answers given after an opt-out had reached the gateway (must be empty)."""
+    late = list(gw().answers.late_answers(business().id))  # type: ignore[union-attr]
+    return {"ok": not late, "late_answers": [
+        {"opt_out_event_id": a.opt_out_event_id, "seq": a.seq, "topic": a.topic,
+         "opt_out_received_at": a.received_at, "opt_out_effective_at": ts(a.effective_at),
+         "answered_at": ts(a.answered_at), "sender": a.sender} for a in late]}
 
 
 def _lines(stream: Any, block: int = 1 << 20) -> Iterator[bytes]:
@@ -198,7 +222,8 @@ def post_eligibility_batch() -> Any:
     biz = business()
     service = gw().service
     service._check_topic(biz, topic)  # fail before streaming starts
-    answers = service.eligibility_batch(biz, topic, _ndjson_phones(request.stream))
+    answers = service.eligibility_batch(biz, topic, _ndjson_phones(request.stream),
+                                        sender_param())
 
     def generate() -> Iterator[bytes]:
         buffer: list[bytes] = []

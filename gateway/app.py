@@ -25,6 +25,7 @@ from gateway.store.consent_store import utcnow
 from gateway.store.outbox_store import SqlOutbox
 from gateway.store.placement_store import SqlPlacementStore
 from gateway.store.proof_store import SqlProofStore
+from gateway.store.revocation_store import SqlAnswerLog
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,7 @@ class Gateway:
     confirmations: ConfirmationService | None = None  # double opt-in codes (web area)
     proof: ProofService | None = None  # receipts, checkpoints, erasure, webhooks
     placements: PlacementService | None = None  # QR codes, tracked links, attribution
+    answers: SqlAnswerLog | None = None  # eligibility answers for the honour report
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -84,6 +86,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     service.listeners.append(proof.on_recorded)  # change notifications, suppression lifts
     service.suppressed = proof.suppressed  # re-import block after an erasure
     gateway.outbox_handlers["webhook"] = proof.deliver_webhook
+    gateway.answers = SqlAnswerLog(db, utcnow)  # honour-deadline report (issue 9)
+    service.answer_log = gateway.answers.record
+    service.bulk_answer_log = gateway.answers.record_many
 
     csrf = CSRFProtect(app)
     web.init_app(app)

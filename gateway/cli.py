@@ -186,6 +186,24 @@ def configure_business(slug: str, policy: str | None, double_opt_in: bool | None
                f"opt-out scope {updated.opt_out_scope}")
 
 
+@main.command("honour-report")
+@click.argument("slug")
+@with_appcontext
+def honour_report(slug: str) -> None:
+    """List 'allowed' answers given after an opt-out had arrived; exit 1 if there are any."""
+    gw = _gw()
+    business = gw.store.get_business(slug)
+    if business is None:
+        raise click.ClickException(f"no business {slug!r}")
+    late = list(gw.answers.late_answers(business.id))
+    for a in late:
+        click.echo(f"LATE: opt-out seq {a.seq} ({a.opt_out_event_id}) received {a.received_at}, "
+                   f"topic {a.topic} answered allowed at {a.answered_at.isoformat()}")
+    if late:
+        sys.exit(1)
+    click.echo("ok: no send-eligibility answer was given after an opt-out's receipt")
+
+
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Process what is due now, then exit")
 @with_appcontext

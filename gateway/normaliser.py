@@ -29,6 +29,7 @@ from gateway.consent import (
 )
 from gateway.errors import InvalidCapture, InvalidTime, InvalidTopics, InvalidWording
 from gateway.phones import to_e164
+from gateway.revocation import scope_evidence
 
 # Clocks drift; a device a few minutes ahead is not an error worth refusing.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -162,6 +163,12 @@ def normalise(
         capture, e164, topics, occurred_at
     )
     status = Status.PENDING if capture.pending and action is Action.OPT_IN else Status.CONFIRMED
+    evidence = _plain(capture.evidence)
+    if action is Action.OPT_OUT:
+        # When it reached us, and what it ends: the honour report and the scope rules need
+        # both, and the event must stay explainable after the business changes its settings.
+        evidence["received_at"] = now.astimezone(UTC).isoformat()
+        evidence["scope"] = scope_evidence(business.opt_out_scope, capture.sender)
     language = capture.language or (wording.language if wording else None)
     return ConsentEvent(
         event_id=str(uuid.uuid4()),
@@ -181,7 +188,7 @@ def normalise(
         language=language,
         occurred_at=occurred_at,
         idempotency_key=key[:200],
-        evidence=MappingProxyType(_plain(capture.evidence)),
+        evidence=MappingProxyType(evidence),
         personal=MappingProxyType(_plain(capture.personal)),
         sender=capture.sender,
         actor=capture.actor,

@@ -28,6 +28,9 @@ def _phone_param(location: str) -> dict[str, Any]:
 
 
 TOPIC_PARAM = {"name": "topic", "in": "query", "required": True, "schema": {"type": "string"}}
+SENDER_PARAM = {"name": "sender", "in": "query", "required": False, "schema": {"type": "string"},
+                "description": "The sender the template would go out from, e.g. "
+                               "whatsapp:+81345678901 (matters with opt-out scope 'sender')"}
 
 CAPTURE = {
     "type": "object",
@@ -136,12 +139,12 @@ def spec() -> dict[str, Any]:
                 "responses": {**_created("Recorded"), **_errors(400, 401, 409, 413, 422)}}},
             "/eligibility": {
                 "get": {"summary": "May a template on this topic go to this number?",
-                        "parameters": [_phone_param("query"), TOPIC_PARAM],
+                        "parameters": [_phone_param("query"), TOPIC_PARAM, SENDER_PARAM],
                         "responses": {"200": {"description": "The answer and its reason",
                                               "content": {JSON: {"schema": _ref("Eligibility")}}},
                                       **_errors(400, 401, 422)}},
                 "post": {"summary": "Batch: NDJSON numbers in, NDJSON answers out, in order",
-                         "parameters": [TOPIC_PARAM],
+                         "parameters": [TOPIC_PARAM, SENDER_PARAM],
                          "requestBody": {"required": True, "content": {
                              "application/x-ndjson": {"schema": {"type": "string"}}}},
                          "responses": {"200": {"description": "One JSON answer per line",
@@ -157,6 +160,11 @@ def spec() -> dict[str, Any]:
             "/ledger/verify": {"get": {
                 "summary": "Verify this business's hash chain and signed checkpoints",
                 "responses": {"200": {"description": "ok, or the first bad entry",
+                                      "content": {JSON: {"schema": {"type": "object"}}}},
+                              **_errors(401)}}},
+            "/reports/honour": {"get": {
+                "summary": "Allowed eligibility answers given after an opt-out's receipt",
+                "responses": {"200": {"description": "ok is true when the list is empty",
                                       "content": {JSON: {"schema": {"type": "object"}}}},
                               **_errors(401)}}},
             "/business": {"get": {

@@ -24,6 +24,7 @@ from gateway.consent import (
 from gateway.errors import GatewayError, InvalidCapture, InvalidTopics, InvalidWording, NotFound
 from gateway.normaliser import normalise, subject_ref
 from gateway.phones import is_plain_e164, to_e164
+from gateway.revocation import describe
 
 log = logging.getLogger("gateway.service")
 
@@ -50,6 +51,8 @@ class ConsentStore(Protocol):
     def contact_events(self, business: Business, subject_ref: str) -> list[ConsentEvent]: ...
     def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str]
                          ) -> dict[str, tuple[str, str, datetime] | None]: ...
+    def bulk_sender_opt_outs(self, business_id: int, topic: str, sender: str,
+                             refs: Sequence[str]) -> dict[str, tuple[datetime, str]]: ...
 
 
 class ConsentService:
@@ -66,6 +69,10 @@ class ConsentService:
         self.listeners: list[Callable[[Recorded], None]] = []
         # (business id, subject ref) -> erased and suppressed? Set by the proof area.
         self.suppressed: Callable[[int, str], bool] | None = None
+        # (business id, subject ref, answer, sender) -> None: the honour-deadline log.
+        self.answer_log: Callable[[int, str, Eligibility, str | None], None] | None = None
+        self.bulk_answer_log: Callable[[int, list[tuple[str, str, bool, str]], str | None],
+                                       None] | None = None
 
     def business(self, slug: str) -> Business:
         business = self.store.get_business(slug)
@@ -123,8 +130,15 @@ class ConsentService:
                                 allowed=", ".join(business.topic_keys))
 
     def eligibility(self, business: Business, phone: str, topic: str,
-                    country: str | None = None) -> Eligibility:
-        """May a template on ``topic`` go to ``phone`` now? With the reason and the rule."""
+                    country: str | None = None, sender: str | None = None) -> Eligibility:
+        """May a template on ``topic`` go to ``phone`` (from ``sender``) now? With the rule."""
+        answer = self._eligibility(business, phone, topic, country, sender)
+        if self.answer_log is not None:
+            self.answer_log(business.id, self.ref(business, answer.phone), answer, sender)
+        return answer
+
+    def _eligibility(self, business: Business, phone: str, topic: str, country: str | None,
+                     sender: str | None) -> Eligibility:
         self._check_topic(business, topic)
         e164 = to_e164(phone, country or business.country)
         state = self.store.contact_state(business.id, self.ref(business, e164))
@@ -140,24 +154,30 @@ class ConsentService:
                                rule=REASONS["topic_not_chosen"], window_open_until=window)
         reason = {"opted_in": "consented", "pending": "pending_confirmation",
                   "opted_out": "opted_out"}[row.status]
+        rule = describe(None, row.channel) if reason == "opted_out" else REASONS[reason]
+        blocked = state.sender_opt_outs.get((topic, sender)) if sender else None
+        if reason == "consented" and blocked is not None and blocked[0] >= row.since:
+            return Eligibility(False, "opted_out", e164, topic, blocked[1], blocked[0],
+                               describe({"applies_to": "sender", "sender": sender,
+                                         "rule": business.opt_out_scope}, "this sender"), window)
         return Eligibility(reason == "consented", reason, e164, topic, row.event_id, row.since,
-                           REASONS[reason], window)
+                           rule, window)
 
-    def eligibility_batch(self, business: Business, topic: str,
-                          phones: Iterable[str]) -> Iterator[dict[str, Any]]:
+    def eligibility_batch(self, business: Business, topic: str, phones: Iterable[str],
+                          sender: str | None = None) -> Iterator[dict[str, Any]]:
         """Answer a campaign list in order, one dict per input; bad numbers get an error."""
         self._check_topic(business, topic)
         batch: list[str] = []
         for phone in phones:
             batch.append(phone)
             if len(batch) >= BULK_CHUNK:
-                yield from self._answer_chunk(business, topic, batch)
+                yield from self._answer_chunk(business, topic, batch, sender)
                 batch = []
         if batch:
-            yield from self._answer_chunk(business, topic, batch)
+            yield from self._answer_chunk(business, topic, batch, sender)
 
-    def _answer_chunk(self, business: Business, topic: str,
-                      phones: list[str]) -> Iterator[dict[str, Any]]:
+    def _answer_chunk(self, business: Business, topic: str, phones: list[str],
+                      sender: str | None) -> Iterator[dict[str, Any]]:
         parsed: list[tuple[str, str | None, GatewayError | None]] = []
         for raw in phones:
             try:
@@ -168,6 +188,9 @@ class ConsentService:
                 parsed.append((raw, None, exc))
         refs = {e164: self.ref(business, e164) for _, e164, _ in parsed if e164}
         states = self.store.bulk_topic_state(business.id, topic, list(refs.values()))
+        blocked = self.store.bulk_sender_opt_outs(business.id, topic, sender,
+                                                  list(refs.values())) if sender else {}
+        log: list[tuple[str, str, bool, str]] = []
         for raw, e164, error in parsed:
             if error is not None or e164 is None:
                 assert error is not None
@@ -175,18 +198,25 @@ class ConsentService:
                     "code": error.code, "message": error.message("en")}}
                 continue
             ref = refs[e164]
-            if ref not in states:
-                yield {"phone": e164, "allowed": False, "reason": "no_consent"}
-                continue
-            state = states[ref]
-            if state is None:
-                yield {"phone": e164, "allowed": False, "reason": "topic_not_chosen"}
-                continue
-            status, event_id, _since = state
-            reason = {"opted_in": "consented", "pending": "pending_confirmation",
-                      "opted_out": "opted_out"}[status]
-            yield {"phone": e164, "allowed": reason == "consented", "reason": reason,
-                   "event_id": event_id}
+            state = states.get(ref, ...)
+            if state is ...:
+                answer: dict[str, Any] = {"phone": e164, "allowed": False,
+                                          "reason": "no_consent"}
+            elif state is None:
+                answer = {"phone": e164, "allowed": False, "reason": "topic_not_chosen"}
+            else:
+                status, event_id, since = state
+                reason = {"opted_in": "consented", "pending": "pending_confirmation",
+                          "opted_out": "opted_out"}[status]
+                block = blocked.get(ref)
+                if reason == "consented" and block is not None and block[0] >= since:
+                    reason, event_id = "opted_out", block[1]
+                answer = {"phone": e164, "allowed": reason == "consented", "reason": reason,
+                          "event_id": event_id}
+            log.append((ref, topic, answer["allowed"], answer["reason"]))
+            yield answer
+        if self.bulk_answer_log is not None and log:
+            self.bulk_answer_log(business.id, log, sender)
 
     def contact(self, business: Business, phone: str) -> tuple[str, Any, list[ConsentEvent]]:
         """E.164, current state per topic and every event of one number."""

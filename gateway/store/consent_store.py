@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +49,7 @@ from gateway.store.tables import (
     EventRow,
     LedgerHead,
     PersonalRow,
+    SenderOptOutRow,
     StateRow,
     WordingRow,
 )
@@ -80,6 +81,8 @@ class ContactState:
     last_inbound_at: datetime | None = None
     phone: str | None = None
     name: str | None = None
+    # (topic, sender) -> (occurred_at, event_id) of sender-scoped opt-outs
+    sender_opt_outs: dict[tuple[str, str], tuple[datetime, str]] = field(default_factory=dict)
 
 
 def utcnow() -> datetime:
@@ -264,8 +267,32 @@ class SqlStore:
         return contact
 
     @staticmethod
-    def _apply_state(s: Session, event: ConsentEvent, contact_id: int, now: datetime) -> None:
+    def _apply_sender_opt_out(s: Session, event: ConsentEvent, contact_id: int,
+                              sender: str) -> None:
+        """A sender-scoped opt-out ends sends from that sender only: keep it beside the state."""
+        rows = {r.topic: r for r in s.scalars(select(SenderOptOutRow).where(
+            SenderOptOutRow.business_id == event.business_id,
+            SenderOptOutRow.contact_id == contact_id, SenderOptOutRow.sender == sender,
+            SenderOptOutRow.topic.in_(event.topics)))}
+        for topic in event.topics:
+            row = rows.get(topic)
+            if row is None:
+                s.add(SenderOptOutRow(business_id=event.business_id, contact_id=contact_id,
+                                      topic=topic, sender=sender, occurred_at=event.occurred_at,
+                                      event_id=event.event_id))
+            elif event.occurred_at >= row.occurred_at:
+                row.occurred_at = event.occurred_at
+                row.event_id = event.event_id
+
+    @classmethod
+    def _apply_state(cls, s: Session, event: ConsentEvent, contact_id: int,
+                     now: datetime) -> None:
         """Order by when the customer acted; a tie goes to the opt-out (design rule 2)."""
+        scope = event.evidence.get("scope") or {}
+        if event.action is Action.OPT_OUT and scope.get("applies_to") == "sender" and \
+                event.sender:
+            cls._apply_sender_opt_out(s, event, contact_id, event.sender)
+            return
         new_status = STATE_OF[(event.action, event.status)]
         rows = {r.topic: r for r in s.scalars(select(StateRow).where(
             StateRow.business_id == event.business_id, StateRow.contact_id == contact_id,
@@ -306,7 +333,12 @@ class SqlStore:
                                                     StateRow.contact_id == contact.id))
             topics = {r.topic: TopicState(r.topic, r.status, r.occurred_at, r.event_id, r.channel)
                       for r in rows}
-            return ContactState(True, topics, contact.last_inbound_at, contact.phone, contact.name)
+            blocked = {(r.topic, r.sender): (r.occurred_at, r.event_id)
+                       for r in s.scalars(select(SenderOptOutRow).where(
+                           SenderOptOutRow.business_id == business_id,
+                           SenderOptOutRow.contact_id == contact.id))}
+            return ContactState(True, topics, contact.last_inbound_at, contact.phone,
+                                contact.name, blocked)
 
     def contact_events(self, business: Business, subject_ref: str) -> list[ConsentEvent]:
         """Every event of one contact, in the order the customer acted."""
@@ -336,6 +368,17 @@ class SqlStore:
         with self.db.reading() as s:
             return {ref: (status, event_id, since) if status else None
                     for ref, status, event_id, since in s.execute(stmt)}
+
+    def bulk_sender_opt_outs(self, business_id: int, topic: str, sender: str,
+                             refs: Sequence[str]) -> dict[str, tuple[datetime, str]]:
+        """ref -> (occurred_at, event_id) of sender-scoped opt-outs from ``sender``."""
+        stmt = (select(ContactRow.subject_ref, SenderOptOutRow.occurred_at,
+                       SenderOptOutRow.event_id)
+                .join(SenderOptOutRow, SenderOptOutRow.contact_id == ContactRow.id)
+                .where(ContactRow.business_id == business_id, ContactRow.subject_ref.in_(refs),
+                       SenderOptOutRow.topic == topic, SenderOptOutRow.sender == sender))
+        with self.db.reading() as s:
+            return {ref: (at, event_id) for ref, at, event_id in s.execute(stmt)}
 
     def touch_inbound(self, business_id: int, subject_ref: str, phone: str, at: datetime) -> None:
         """Remember the customer's last message: it opens the 24-hour window (R2)."""

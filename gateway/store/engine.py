@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,7 @@ class Database:
             self.write_engine = self.read_engine
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        self.on_dispose: list[Callable[[], None]] = []  # flush buffers before closing
 
     @property
     def dialect(self) -> str:
@@ -89,6 +90,9 @@ class Database:
             command.upgrade(cfg, "heads")
 
     def dispose(self) -> None:
+        for callback in self.on_dispose:
+            callback()
+        self.on_dispose.clear()
         self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose()

@@ -225,3 +225,34 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SenderOptOutRow(Base):
+    """Opt-outs that end sends from one sender only (business opt-out scope ``sender``)."""
+
+    __tablename__ = "sender_opt_outs"
+
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(40), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    event_id: Mapped[str] = mapped_column(String(36))
+
+
+class EligibilityAnswerRow(Base):
+    """Answers given to 'may I send?', kept for the honour-deadline report."""
+
+    __tablename__ = "eligibility_answers"
+    __table_args__ = (Index("ix_eligibility_answers_subject", "business_id", "subject_ref",
+                            "answered_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
+    subject_ref: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(40))
+    sender: Mapped[str | None] = mapped_column(String(40))
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(24))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())

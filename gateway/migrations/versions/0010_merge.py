@@ -1,0 +1,23 @@
+"""Merge the web, placements and proof branches of the schema.
+
+Revision ID: 0010_merge
+Revises: 0003_web, 0006_placements, 0008_proof
+Create Date: 2026-11-24
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0010_merge"
+down_revision: str | Sequence[str] | None = ("0003_web", "0006_placements", "0008_proof")
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
