@@ -17,6 +17,7 @@ from gateway.consent import CHANNELS
 from gateway.outbox import Handler
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
+from gateway.store.admin_store import AdminStore
 from gateway.store.consent_store import utcnow
 from gateway.store.outbox_store import SqlOutbox
 
@@ -34,6 +35,7 @@ class Gateway:
     outbox: SqlOutbox
     # kind -> handler run by `optin-gateway worker` (whatsapp sends, change notifications)
     outbox_handlers: dict[str, Handler] = field(default_factory=dict)
+    admin_store: AdminStore | None = None  # set in create_app (the /admin dashboard's queries)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -56,7 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from channels import ADAPTERS
-    from gateway import api, web
+    from gateway import admin, api, web
 
     db = Database(settings.database_url)
     store = SqlStore(db, clock=utcnow)
@@ -64,11 +66,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     service = ConsentService(store, subject_key=settings.subject_key, clock=utcnow,
                              allowed_channels=channels)
     app.extensions["gateway"] = Gateway(settings, db, store, service, SqlOutbox(db, utcnow))
+    app.extensions["gateway"].admin_store = AdminStore(db, utcnow)
 
     csrf = CSRFProtect(app)
     web.init_app(app)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token API: no cookies, so no CSRF
+    app.register_blueprint(admin.bp)  # staff dashboard: session + CSRF on every form
     for adapter in ADAPTERS:
         app.register_blueprint(adapter.bp)
         if getattr(adapter, "CSRF_EXEMPT", False):
