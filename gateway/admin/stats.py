@@ -146,17 +146,32 @@ def _confirmed_opt_ins(events: Iterable[ConsentEvent], start: datetime, end: dat
             and start <= e.occurred_at <= end)
 
 
+def first_seen(events: Iterable[ConsentEvent], key: KeyFn) -> dict[str, datetime]:
+    """The first confirmed opt-in per group among ``events`` (what "new" is judged on)."""
+    seen: dict[str, datetime] = {}
+    for e in events:
+        group = key(e) if e.action is Action.OPT_IN and e.status is Status.CONFIRMED else None
+        if group is not None and (group not in seen or e.occurred_at < seen[group]):
+            seen[group] = e.occurred_at
+    return seen
+
+
 def opt_out_rates(events: Iterable[ConsentEvent], key: KeyFn, *, start: datetime,
-                  end: datetime) -> RateTable:
-    """Opt-out rate per group for opt-ins in [start, end], each against its baseline."""
+                  end: datetime, history: Mapping[str, datetime] | None = None) -> RateTable:
+    """Opt-out rate per group for opt-ins in [start, end], each against its baseline.
+
+    ``history`` gives each group's first opt-in over a longer look-back (see
+    :func:`first_seen`); without it, a group's first opt-in inside the window is used.
+    A group is *new* when that first opt-in is less than ``NEW_DAYS`` before ``end``.
+    """
     events = list(events)
     members: dict[str, dict[str, _Member]] = defaultdict(dict)
-    first_seen: dict[str, datetime] = {}
+    first: dict[str, datetime] = {}
     for e in sorted(_confirmed_opt_ins(events, start, end), key=lambda e: e.occurred_at):
         group = key(e)
         if group is None:
             continue
-        first_seen.setdefault(group, e.occurred_at)
+        first.setdefault(group, e.occurred_at)
         member = members[group].setdefault(e.subject_ref, _Member(e.occurred_at))
         member.topics.update(e.topics)
     opt_outs: dict[str, list[ConsentEvent]] = defaultdict(list)
@@ -181,9 +196,9 @@ def opt_out_rates(events: Iterable[ConsentEvent], key: KeyFn, *, start: datetime
         flagged = enough and z is not None and z >= Z_CRITICAL and rate - base >= MIN_LIFT
         reason = "above_baseline" if flagged else ("ok" if enough else "small_sample")
         low, high = wilson(x, n)
+        seen = min(first[group], (history or {}).get(group, first[group]))
         groups.append(GroupRate(group, n, x, rate, low, high, bn, bx, base, z, flagged,
-                                reason, first_seen[group],
-                                first_seen[group] >= end - timedelta(days=NEW_DAYS)))
+                                reason, seen, seen >= end - timedelta(days=NEW_DAYS)))
     groups.sort(key=lambda g: (not g.flagged, -g.rate, -g.members, g.key))
     return RateTable(groups, total_n, total_x)
 

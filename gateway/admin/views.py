@@ -24,6 +24,7 @@ from gateway.web import gw
 from gateway.wordings import DEFAULTS
 
 PERIODS = (7, 30)
+HISTORY_DAYS = 30  # look-back for "new" badges, whatever the period shown
 PALETTE = ["#128c7e", "#2f6fdb", "#f59f00", "#8e44ad", "#e8590c", "#0ca678", "#c2255c",
            "#5c7cfa", "#74b816", "#1098ad", "#862e9c", "#495057"]
 
@@ -90,7 +91,8 @@ def source_report(business: Business, days: int) -> dict[str, Any]:
     now = _now()
     tz = business_tz(business)
     start = now - timedelta(days=days)
-    events = gw().admin_store.events_since(business, query_start(now, days, business))
+    events = gw().admin_store.events_since(
+        business, query_start(now, max(days, HISTORY_DAYS), business))
     language = lang()
     channel_name = lambda c: label(CHANNELS, c, language)  # noqa: E731
     wordings = {w.id: w for w in gw().store.list_wordings(business.id)}
@@ -99,7 +101,8 @@ def source_report(business: Business, days: int) -> dict[str, Any]:
         w = wordings.get(wid)
         return f"{w.kind} · {w.language} · v{w.version}" if w else wid
 
-    tables = {kind: stats.opt_out_rates(events, fn, start=start, end=now)
+    tables = {kind: stats.opt_out_rates(events, fn, start=start, end=now,
+                                        history=stats.first_seen(events, fn))
               for kind, fn in stats.GROUPINGS.items()}
     by_channel = stats.daily_counts(events, stats.by_channel, end=now, days=days, tz=tz)
     by_placement = stats.daily_counts(events, stats.by_placement, end=now, days=days, tz=tz)
@@ -229,9 +232,11 @@ def wording_page(business: Business, form: WordingForm | None = None, status: in
                  created: str | None = None) -> Any:
     now = _now()
     days = _days()
-    events = gw().admin_store.events_since(business, now - timedelta(days=days))
+    events = gw().admin_store.events_since(
+        business, query_start(now, max(days, HISTORY_DAYS), business))
     rates = {g.key: g for g in stats.opt_out_rates(
-        events, stats.by_wording, start=now - timedelta(days=days), end=now).groups}
+        events, stats.by_wording, start=now - timedelta(days=days), end=now,
+        history=stats.first_seen(events, stats.by_wording)).groups}
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for w in gw().store.list_wordings(business.id):
         groups[(w.kind, w.language)].append(w)
