@@ -1,6 +1,6 @@
 """Every text of the admin dashboard, in English and Japanese: ``key -> (en, ja)``.
 
-Templates call ``t("key")``; tests/admin/test_texts.py checks that every key a template
+Templates call ``t(<key>)``; tests/admin/test_texts.py checks that every key a template
 uses exists here, so a missing translation fails a test instead of showing a key.
 """
 
@@ -59,8 +59,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "overview.chart": ("Opt-ins and opt-outs per day", "日別のオプトイン・オプトアウト"),
     "overview.topics": ("Consent by topic", "種類別の同意状況"),
     "overview.recent": ("Latest activity", "最近の記録"),
-    "overview.flags": ("{n} source(s) have an opt-out rate clearly above your baseline.",
-                       "{n}件の取得経路でオプトアウト率が基準を明らかに上回っています。"),
+    "overview.flags": ("Opt-out rate clearly above your baseline:",
+                       "オプトアウト率が基準を明らかに上回っています："),
+    "kind_of.channel": ("channel", "チャネル"),
+    "kind_of.placement": ("placement", "設置場所"),
+    "kind_of.wording": ("wording", "文言"),
     "overview.flags_link": ("See sources", "取得経路を見る"),
     "overview.empty": ("No consent recorded yet. Opt-ins from every channel will appear here.",
                        "まだ同意の記録はありません。各チャネルのオプトインがここに表示されます。"),

@@ -86,13 +86,15 @@ def query_start(now: datetime, days: int, business: Business) -> datetime:
     return min(now - timedelta(days=days), datetime.combine(first_day, time.min, tz))
 
 
-def source_report(business: Business, days: int) -> dict[str, Any]:
+def source_report(business: Business, days: int, events: list[ConsentEvent] | None = None,
+                  now: datetime | None = None) -> dict[str, Any]:
     """Everything the sources page shows, from one read of the window's events."""
-    now = _now()
+    now = now or _now()
     tz = business_tz(business)
     start = now - timedelta(days=days)
-    events = gw().admin_store.events_since(
-        business, query_start(now, max(days, HISTORY_DAYS), business))
+    if events is None:
+        events = gw().admin_store.events_since(
+            business, query_start(now, max(days, HISTORY_DAYS), business))
     language = lang()
     channel_name = lambda c: label(CHANNELS, c, language)  # noqa: E731
     wordings = {w.id: w for w in gw().store.list_wordings(business.id)}
@@ -142,9 +144,7 @@ def overview() -> Any:
     tz = business_tz(business)
     week = stats.totals(events, start=now - timedelta(days=7), end=now)
     month = stats.totals(events, start=now - timedelta(days=30), end=now)
-    tables = [stats.opt_out_rates(events, fn, start=now - timedelta(days=30), end=now)
-              for fn in stats.GROUPINGS.values()]
-    flagged = sum(len(table.flagged) for table in tables)
+    report = source_report(business, 30, events, now)
     ins = stats.daily_counts(events, lambda e: "in", end=now, days=30, tz=tz)
     outs = stats.daily_counts(events, lambda e: "out", end=now, days=30, tz=tz,
                               action=Action.OPT_OUT)
@@ -155,7 +155,8 @@ def overview() -> Any:
          "color": "#d64545"}]}
     return render_template(
         "admin/overview.html", counts=gw().admin_store.overview(business.id), week=week,
-        month=month, rate=tables[0].rate, flagged=flagged, chart=chart,
+        month=month, rate=report["tables"]["channel"].rate, flagged=report["flagged"],
+        chart=chart,
         recent=gw().admin_store.recent_events(business, 12), **helpers(business))
 
 
