@@ -206,7 +206,7 @@ def contact(contact_id: int, form: OptOutForm | None = None) -> Any:
         form.nonce.data = secrets.token_urlsafe(16)
     return render_template("admin/contact.html", contact=summary, state=state,
                            events=list(reversed(events)), wordings=wordings, form=form,
-                           receipt=receipt_url(summary), **helpers(business))
+                           receipt=receipt_url(summary), now=_now(), **helpers(business))
 
 
 @bp.get("/sources")
