@@ -245,7 +245,15 @@ def wording_page(business: Business, form: WordingForm | None = None, status: in
         versions.sort(key=lambda w: -w.version)
     if form is None and is_admin():
         form = wording_form(business, formdata=None)
-    return render_template("admin/wordings.html", groups=dict(sorted(groups.items())),
+    kinds = list(DEFAULTS)
+    langs = list(business.languages)
+
+    def order(item: tuple[tuple[str, str], Any]) -> tuple[int, str, int, str]:
+        (kind, language), _versions = item
+        return (kinds.index(kind) if kind in kinds else len(kinds), kind,
+                langs.index(language) if language in langs else len(langs), language)
+
+    return render_template("admin/wordings.html", groups=dict(sorted(groups.items(), key=order)),
                            rates=rates, form=form, days=days, periods=PERIODS,
                            **helpers(business)), status
 
