@@ -20,6 +20,7 @@ from gateway.placement_service import PlacementService
 from gateway.proof import ProofService
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
+from gateway.store.admin_store import AdminStore
 from gateway.store.confirmation_store import SqlConfirmations
 from gateway.store.consent_store import utcnow
 from gateway.store.outbox_store import SqlOutbox
@@ -45,6 +46,7 @@ class Gateway:
     proof: ProofService | None = None  # receipts, checkpoints, erasure, webhooks
     placements: PlacementService | None = None  # QR codes, tracked links, attribution
     answers: SqlAnswerLog | None = None  # eligibility answers for the honour report
+    admin_store: AdminStore | None = None  # the /admin dashboard queries
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -67,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from channels import ADAPTERS
-    from gateway import api, api_placements, api_proof, web
+    from gateway import admin, api, api_placements, api_proof, web
 
     db = Database(settings.database_url)
     store = SqlStore(db, clock=utcnow)
@@ -89,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     gateway.answers = SqlAnswerLog(db, utcnow)  # honour-deadline report (issue 9)
     service.answer_log = gateway.answers.record
     service.bulk_answer_log = gateway.answers.record_many
+    gateway.admin_store = AdminStore(db, utcnow)
 
     csrf = CSRFProtect(app)
     web.init_app(app)
@@ -98,6 +101,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api_proof.bp)
     app.register_blueprint(api_placements.bp)
     csrf.exempt(api_placements.bp)
+    app.register_blueprint(admin.bp)  # staff dashboard: session + CSRF on every form
     for adapter in ADAPTERS:
         app.register_blueprint(adapter.bp)
         if getattr(adapter, "CSRF_EXEMPT", False):

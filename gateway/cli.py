@@ -269,6 +269,9 @@ def demo(serve: bool, port: int) -> None:
         business = gw.store.get_business(DEMO["slug"])
         if business is None:
             business = setup_business(gw.store, **DEMO)
+        from gateway.admin.demo_data import seed_demo  # demo consent across every channel
+
+        seeded = seed_demo(gw, business)
         key = gw.store.create_api_key(business.id, "demo")
         password = secrets.token_urlsafe(12)
         if gw.store.get_admin("admin") is None:
@@ -278,6 +281,7 @@ def demo(serve: bool, port: int) -> None:
     base = f"http://127.0.0.1:{port}"
     click.echo(f"""Demo ready ({settings.database_url})
   business:  {business.name} (slug {business.slug}), WhatsApp {business.whatsapp_number}
+  data:      {seeded["opt_ins"]} opt-ins and {seeded["opt_outs"]} opt-outs added (none on a rerun)
   API key:   {key}
   admin:     {base}/admin  user admin  password {password}
   opt-in:    {base}/b/{business.slug}/optin

@@ -1,0 +1,40 @@
+"""Flask-WTF forms of the dashboard: every form carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    username = StringField(validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(validators=[DataRequired(), Length(max=1024)])
+
+
+class ButtonForm(FlaskForm):
+    """A form with nothing but its CSRF token (logout, revoke)."""
+
+
+class OptOutForm(FlaskForm):
+    topics = HiddenField()  # filled from the checkboxes (request.form.getlist("topic"))
+    reason = StringField(validators=[Length(max=200)])
+    confirm = BooleanField(validators=[DataRequired()])
+    nonce = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class WordingForm(FlaskForm):
+    kind = SelectField(validators=[DataRequired()])
+    language = SelectField(validators=[DataRequired()])
+    text = TextAreaField(validators=[DataRequired(), Length(min=10, max=2000)])
+
+
+class ApiKeyForm(FlaskForm):
+    label = StringField(validators=[Length(max=100)])
