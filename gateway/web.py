@@ -91,6 +91,11 @@ def init_app(app: Flask) -> None:
         gw().store.count_events(-1)
         return {"ok": True}
 
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        """Browsers ask for it on every page that names no icon (receipts, error pages)."""
+        return app.send_static_file("admin-icon.svg")
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

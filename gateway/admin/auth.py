@@ -150,7 +150,8 @@ def _guard() -> Any:
 
 @bp.after_request
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    # A page may narrow or adapt the policy (the printable receipt carries its own styles).
+    response.headers["Content-Security-Policy"] = g.get("csp_override") or CSP
     # Pages hold personal data and one-time API keys: never keep them in a cache.
     response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -7,9 +7,8 @@ import secrets
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 from typing import Any
-from urllib.parse import quote
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import abort, g, jsonify, redirect, render_template, request, url_for
 
 from gateway.admin import bp, stats
 from gateway.admin.auth import current_business, is_admin, lang, t
@@ -183,10 +182,31 @@ def contacts() -> Any:
 
 
 def receipt_url(summary: ContactSummary) -> str | None:
-    """The printable receipt (area *proof*); a link, so it works once that route exists."""
+    """The printable receipt of a contact whose number is still held (not erased)."""
     if not summary.phone:
         return None
-    return f"/api/v1/contacts/{quote(summary.phone, safe='')}/receipt?format=html"
+    return url_for("admin.receipt", contact_id=summary.id, lang=lang())
+
+
+# Only the receipt's own print button may run: its inline handler, allowed by hash.
+RECEIPT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+               "script-src 'unsafe-hashes' 'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU='; "
+               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+@bp.get("/contacts/<int:contact_id>/receipt")
+def receipt(contact_id: int) -> Any:
+    """The consent receipt as a printable page, for staff to hand to the customer or Meta."""
+    from gateway.api_proof import render_receipt
+
+    business = _business_or_empty()
+    summary = gw().admin_store.contact(business.id, contact_id) if business else None
+    if business is None or summary is None or not summary.phone:
+        abort(404)
+    copy = "customer" if request.args.get("copy") == "customer" else "auditor"
+    data = gw().proof.receipt(business, summary.phone, copy=copy, lang=lang())
+    g.csp_override = RECEIPT_CSP  # the receipt template is self-contained (inline print CSS)
+    return render_receipt(data, business, lang())
 
 
 @bp.get("/contacts/<int:contact_id>")

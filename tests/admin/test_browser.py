@@ -176,12 +176,15 @@ def test_charts_render_and_pages_look_right(page: Any, hostile: dict[str, int],
     assert page.locator("details.wording-text blockquote").first.is_visible()
     page.screenshot(path=str(artifacts / "admin-contact.png"), full_page=True)
     receipt = page.get_by_test_id("receipt-link").get_attribute("href")
-    assert receipt.startswith("/api/v1/contacts/%2B81") and receipt.endswith("?format=html")
+    assert receipt == f"/admin/contacts/{contact.id}/receipt?lang=en"
     page.emulate_media(media="print")
     assert page.locator("aside.sidebar").is_hidden() and page.locator("#opt-out").is_hidden()
     assert page.locator(".timeline").is_visible()
     page.screenshot(path=str(artifacts / "admin-contact-print.png"), full_page=True)
     page.emulate_media(media="screen")
+    page.goto(page.base + receipt)
+    assert page.get_by_text(ad.wording.sha256).first.is_visible()
+    page.screenshot(path=str(artifacts / "admin-receipt.png"), full_page=True)
 
     page.goto(page.base + "/admin/wordings")
     page.screenshot(path=str(artifacts / "admin-wordings.png"), full_page=True)

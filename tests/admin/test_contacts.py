@@ -66,8 +66,20 @@ def test_timeline_shows_every_event_with_its_proof(boss: FlaskClient, ken: Any, 
     assert "203.0.113.5" in html and "Personal data (erasable)" in html
     assert "Web form" in html and "Checkbox" in html and "WhatsApp" in html
     assert "+81 90-1234-5678" in html and "Ken Tanaka" in html
-    assert 'href="/api/v1/contacts/%2B819012345678/receipt?format=html"' in html
+    assert f'href="/admin/contacts/{ken.id}/receipt?lang=en"' in html
     assert "Asia/Tokyo" in html  # times are shown in the business's zone, and say so
+
+
+def test_staff_open_the_printable_receipt(boss: FlaskClient, ken: Any, gw: Any,
+                                          business: Business) -> None:
+    res = boss.get(f"/admin/contacts/{ken.id}/receipt?lang=ja")
+    assert res.status_code == 200 and res.mimetype == "text/html"
+    html = res.get_data(as_text=True)
+    for event in gw.store.contact_events(business, ken.subject_ref):
+        assert event.hash in html and gw.store.get_wording(event.wording.id).text in html
+    assert "'unsafe-inline'" not in res.headers["Content-Security-Policy"].split("script-src")[1]
+    assert "default-src 'none'" in res.headers["Content-Security-Policy"]
+    assert boss.get("/admin/contacts/999999/receipt").status_code == 404
 
 
 def test_staff_opt_out_goes_through_the_ledger(boss: FlaskClient, ken: Any, gw: Any,
