@@ -22,6 +22,7 @@ from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
 from gateway.store.confirmation_store import SqlConfirmations
 from gateway.store.consent_store import utcnow
+from gateway.store.ivr_store import SqlIvrStore
 from gateway.store.outbox_store import SqlOutbox
 from gateway.store.placement_store import SqlPlacementStore
 from gateway.store.proof_store import SqlProofStore
@@ -43,6 +44,7 @@ class Gateway:
     confirmations: ConfirmationService | None = None  # double opt-in codes (web area)
     proof: ProofService | None = None  # receipts, checkpoints, erasure, webhooks
     placements: PlacementService | None = None  # QR codes, tracked links, attribution
+    ivr: SqlIvrStore | None = None  # IVR call state per CallSid (channels/voice.py)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -84,6 +86,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     service.listeners.append(proof.on_recorded)  # change notifications, suppression lifts
     service.suppressed = proof.suppressed  # re-import block after an erasure
     gateway.outbox_handlers["webhook"] = proof.deliver_webhook
+    gateway.ivr = ivr_store = SqlIvrStore(db, utcnow)
+    proof.exporters.append(lambda b, _phone, ref: {"ivr_calls": ivr_store.export(b.id, ref)})
+    proof.erasers.append(lambda b, _phone, ref: {"ivr_calls": ivr_store.erase(b.id, ref)})
 
     csrf = CSRFProtect(app)
     web.init_app(app)
