@@ -565,7 +565,12 @@ def _consent(st: CallState, ctx: Context, topics: list[str], answer: Answer) -> 
 def _on_record(st: CallState, answer: Answer, ctx: Context) -> Transition:
     # No audio (silence, hang-up) still leaves the key press as the consent; the
     # recording is supplementary evidence, and its absence is stated.
-    st.recording = {"sid": answer.recording_sid, "url": answer.recording_url,
+    sid = answer.recording_sid
+    if not sid and answer.recording_url:
+        # The action request may lack RecordingSid; the URL ends with it (/Recordings/RE…).
+        tail = answer.recording_url.rstrip("/").rsplit("/", 1)[-1].split(".")[0]
+        sid = tail if re.fullmatch(r"RE[0-9a-fA-F]{32}", tail) else None
+    st.recording = {"sid": sid, "url": answer.recording_url,
                     "duration": answer.recording_duration,
                     "present": bool(answer.recording_url or answer.recording_sid)}
     return _consent(st, ctx, list(st.consent_topics or ()), answer)
