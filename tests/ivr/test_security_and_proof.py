@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -231,3 +232,31 @@ def test_erasure_deletes_the_call_state_and_the_ledger_has_no_number(
     assert CALLER_DIGITS not in after and "0 9 0, 1 2 3 4" not in after
     assert gw.ivr.count(business.id) == (0, 0)
     assert client.get("/api/v1/ledger/verify", headers=auth).get_json()["ok"] is True
+
+
+def test_concurrent_duplicates_record_once(call: Any, app: Any, gw: Any,
+                                           business: Any) -> None:
+    """Twilio retries while the first request is still running: one event, one answer."""
+    c: Call = call()
+    c.start()
+    c.press("2")
+    url, params = c.action(), {**c.base, "Digits": "1"}
+    barrier = threading.Barrier(6)
+    bodies: list[bytes] = []
+
+    def send() -> None:
+        client = app.test_client()
+        barrier.wait()
+        res = twilio_post(client, url, params)
+        assert res.status_code == 200
+        bodies.append(res.data)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(bodies) == 6 and len(set(bodies)) == 1
+    assert b"We recorded" in bodies[0]
+    assert len(events_of(gw, business)) == 1
+    assert gw.ivr.count(business.id) == (1, 3)
