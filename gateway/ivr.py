@@ -35,6 +35,7 @@ WITHHELD = frozenset({"", "anonymous", "unknown", "restricted", "private", "unav
 MAX_RETRIES = 2  # asked again at most twice, then goodbye
 DEFAULT_THRESHOLD = 0.6
 REQUEST_KEYS = {"1": "all", "2": "topics", "9": "declined", "8": "opt_out"}
+CHOICES = {"all": "all_topics", "topics": "topic_by_topic", "opt_out": "stop_all_whatsapp"}
 HEARD = {"all": "heard_all", "declined": "heard_declined", "opt_out": "heard_opt_out",
          "yes": "heard_yes", "no": "heard_no"}
 
@@ -164,6 +165,7 @@ class CallState:
     wording: dict[str, dict[str, Any]] = field(default_factory=dict)
     recording: dict[str, Any] | None = None
     confirmation: dict[str, str] | None = None
+    choice: str | None = None  # the request's answer: all / topics / declined / opt_out
     outcome: str | None = None  # opt_in / opt_out / declined / no_topics / no_answer / ...
     decided_at: str | None = None
 
@@ -532,6 +534,7 @@ def _apply(st: CallState, choice: str, how: str, ctx: Context, answer: Answer) -
         if not st.chosen:
             return Transition(_finish(st, "no_topics", "no_topics", biz))
         return _consent(st, ctx, list(st.chosen), answer)
+    st.choice = choice
     if choice == "all":
         return _consent(st, ctx, list(biz.topic_keys), answer)
     if choice == "topics":
@@ -604,6 +607,9 @@ def evidence(st: CallState) -> dict[str, Any]:
         "started_at": st.started_at,
         "decided_at": st.decided_at,
         "confirmation_prompt": st.confirmation,
+        # Which answer decided, in words a receipt reader understands (issue: one revocation
+        # from every source names its signal).
+        "choice": CHOICES.get(st.choice or ""),
         "prompt_set": "gateway.ivr_texts",
     }
     if st.recording is not None:

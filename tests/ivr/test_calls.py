@@ -172,6 +172,7 @@ def test_topic_by_topic(call: Any, gw: Any, business: Any, client: FlaskClient,
     assert "about: Order and delivery updates and Newsletter." in c.text
     [event] = events_of(gw, business)
     assert event.topics == ("order_updates", "newsletter") and not event.all_topics
+    assert event.evidence["choice"] == "topic_by_topic"
     assert event.method == "dtmf"
     assert [s["step"] for s in event.evidence["steps"]] == [
         "language", "request", "topic", "topic", "topic", "topic"]
@@ -206,6 +207,9 @@ def test_key_8_stops_every_topic(call: Any, gw: Any, business: Any, client: Flas
     opt_in, opt_out = events_of(gw, business)
     assert (opt_out.action, opt_out.channel, opt_out.method) == ("opt_out", "ivr", "dtmf")
     assert opt_out.all_topics and opt_out.evidence["call_sid"] == second.sid
+    assert opt_out.evidence["choice"] == "stop_all_whatsapp"
+    assert opt_out.evidence["steps"][-1]["digits"] == "8"
+    assert opt_in.evidence["choice"] == "all_topics"
     for topic in business.topic_keys:
         res = client.get(f"/api/v1/eligibility?phone={CALLER}&topic={topic}", headers=auth)
         assert res.get_json()["allowed"] is False
