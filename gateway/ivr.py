@@ -15,273 +15,44 @@ Flow: [language] → ([number] → [number_confirm] when caller ID is withheld o
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import phonenumbers
-
 from gateway import ivr_texts as T
-from gateway.consent import Action, Business, Capture, Wording
-from gateway.errors import InvalidPhone
-from gateway.phones import to_e164
+from gateway.consent import Action, Business, Capture
+from gateway.ivr_input import interpret, parse_caller, parse_keyed, spoken_number
+from gateway.ivr_model import (
+    DEFAULT_THRESHOLD,
+    Answer,
+    CallState,
+    Context,
+    Decision,
+    Gather,
+    IvrCall,
+    Record,
+    Reply,
+    Say,
+    StepWrite,
+    Transition,
+)
 
-# What Twilio sends in From when caller ID is withheld; +266696687 is the "anonymous"
-# pseudo-number some carriers pass through (it spells ANONYMOUS on a keypad).
-WITHHELD = frozenset({"", "anonymous", "unknown", "restricted", "private", "unavailable",
-                      "+266696687", "266696687"})
+__all__ = ["DEFAULT_THRESHOLD", "Answer", "CallState", "Context", "Decision", "Gather",
+           "IvrCall", "Record", "Reply", "Say", "StepWrite", "Transition", "advance",
+           "evidence", "interpret", "parse_caller", "parse_keyed", "personal",
+           "spoken_number", "start", "to_capture"]
+
 MAX_RETRIES = 2  # asked again at most twice, then goodbye
-DEFAULT_THRESHOLD = 0.6
 REQUEST_KEYS = {"1": "all", "2": "topics", "9": "declined", "8": "opt_out"}
 CHOICES = {"all": "all_topics", "topics": "topic_by_topic", "opt_out": "stop_all_whatsapp"}
 HEARD = {"all": "heard_all", "declined": "heard_declined", "opt_out": "heard_opt_out",
          "yes": "heard_yes", "no": "heard_no"}
-
-_YES = {"en": ("yes", "yeah", "yep", "sure", "ok", "okay", "i agree", "agree"),
-        "ja": ("はい", "ええ", "うん", "同意", "お願いします", "おねがいします")}
-_NO = {"en": ("no", "nope", "no thanks", "no thank you", "not", "don't", "do not"),
-       "ja": ("いいえ", "いえ", "いらない", "いりません", "結構", "けっこう", "不要", "希望しません")}
-_STOP = {"en": ("stop", "unsubscribe"),
-         "ja": ("停止", "ていし", "やめて", "止めて", "配信停止")}
-
-
-# -- what the machine exchanges with the channel ----------------------------------------------
-
-@dataclass(frozen=True)
-class Say:
-    """One sentence to speak; ``id``/``sha256`` identify its wording in the evidence."""
-
-    text: str
-    lang: str
-    id: str
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Gather:
-    step: str
-    input: str  # "dtmf" or "dtmf speech"
-    language: str | None = None  # Twilio locale, for speech recognition
-    num_digits: int | None = 1
-    finish_on_key: str | None = None
-    timeout: int = 6
-    hints: str | None = None
-
-
-@dataclass(frozen=True)
-class Record:
-    step: str
-    max_length: int = 10
-    timeout: int = 3
-    finish_on_key: str = "#"
-
-
-@dataclass(frozen=True)
-class Reply:
-    says: tuple[Say, ...]
-    gather: Gather | None = None
-    record: Record | None = None
-
-    @property
-    def hangup(self) -> bool:
-        return self.gather is None and self.record is None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One Twilio request to a step URL: keys, speech or a recording (all optional)."""
-
-    at: datetime
-    digits: str | None = None
-    speech: str | None = None
-    confidence: float | None = None
-    recording_url: str | None = None
-    recording_sid: str | None = None
-    recording_duration: str | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the caller chose; the channel turns it into a Capture and records it."""
-
-    action: str  # opt_in / opt_out
-    topics: tuple[str, ...] | None
-    method: str  # dtmf / speech
-
-
-@dataclass(frozen=True)
-class Transition:
-    reply: Reply
-    decision: Decision | None = None
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a step needs besides the state: the business and its current IVR wordings."""
-
-    business: Business
-    wordings: Mapping[str, Wording]  # language -> current "ivr" wording
-
-    @property
-    def threshold(self) -> float:
-        try:
-            return float(self.business.settings.get("ivr_speech_confidence", DEFAULT_THRESHOLD))
-        except (TypeError, ValueError):
-            return DEFAULT_THRESHOLD
-
-    @property
-    def record_consent(self) -> bool:
-        return bool(self.business.settings.get("ivr_record_consent"))
-
-
-@dataclass
-class CallState:
-    """Everything known about one call; JSON-serialisable (see :meth:`to_json`)."""
-
-    call_sid: str
-    business_id: int
-    languages: list[str]
-    started_at: str
-    step: str = "language"
-    lang: str | None = None
-    attempts: int = 0
-    number_tries: int = 0
-    phone: str | None = None  # E.164 the consent is for
-    source: str | None = None  # caller_id / keyed
-    caller_status: str = "ok"  # ok / withheld / not_mobile
-    caller_raw: str = ""  # From as Twilio sent it (personal data)
-    candidate: str | None = None  # keyed number waiting for confirmation
-    keyed: str | None = None  # digits as keyed (personal data)
-    stir_verstat: str | None = None
-    pending: dict[str, Any] | None = None  # low-confidence speech awaiting a key press
-    topic_index: int = 0
-    chosen: list[str] = field(default_factory=list)
-    consent_topics: list[str] | None = None  # chosen, waiting for the optional recording
-    inputs: list[str] = field(default_factory=list)  # how each deciding answer was given
-    log: list[dict[str, Any]] = field(default_factory=list)
-    prompts: list[dict[str, str]] = field(default_factory=list)  # heard before this step
-    wording: dict[str, dict[str, Any]] = field(default_factory=dict)
-    recording: dict[str, Any] | None = None
-    confirmation: dict[str, str] | None = None
-    choice: str | None = None  # the request's answer: all / topics / declined / opt_out
-    outcome: str | None = None  # opt_in / opt_out / declined / no_topics / no_answer / ...
-    decided_at: str | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.outcome is not None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> CallState:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-
-# -- what the store keeps per call ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class IvrCall:
-    call_sid: str
-    business_id: int
-    seq: int
-    state: dict[str, Any]
-    finished: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class StepWrite:
-    """What one processed request leaves behind."""
-
-    n: int
-    step: str
-    answer: dict[str, Any]
-    twiml: str
-    state: dict[str, Any]
-    subject_ref: str | None
-    outcome: str | None
-    event_id: str | None = None
 
 
 # -- helpers ------------------------------------------------------------------------------------
 
 def say(key: str, lang: str, **params: object) -> Say:
     return Say(T.text(key, lang, **params), lang, f"ivr:{key}:{lang}", T.template_hash(key, lang))
-
-
-def spoken_number(e164: str, country: str, lang: str) -> str:
-    """The number digit by digit, as the caller would say it (national form at home)."""
-    number = phonenumbers.parse(e164)
-    if phonenumbers.region_code_for_number(number) == country.upper():
-        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        groups = [g for g in re.split(r"\D+", national) if g]
-        prefix: list[str] = []
-    else:
-        intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-        groups = [g for g in re.split(r"\D+", intl) if g]
-        prefix = [T.PLUS.get(lang, "plus")]
-    sep = T.DIGIT_SEP.get(lang, " ")
-    spoken = T.GROUP_SEP.get(lang, ", ").join(sep.join(g) for g in groups)
-    return sep.join([*prefix, spoken])
-
-
-def parse_caller(raw: str | None, country: str) -> tuple[str | None, str]:
-    """(E.164 or None, status): ok, withheld, or not_mobile (landline, unreadable)."""
-    value = (raw or "").strip()
-    if value.lower() in WITHHELD:
-        return None, "withheld"
-    try:
-        return to_e164(value, country), "ok"
-    except InvalidPhone:
-        # A landline, or a caller ID we cannot read: either way the caller keys a mobile.
-        return None, "not_mobile"
-
-
-def parse_keyed(digits: str, country: str) -> str | None:
-    """A keyed mobile number (national, or international with 00 / *), else None."""
-    clean = re.sub(r"[^0-9*]", "", digits or "")
-    candidates = []
-    if clean.startswith("*"):
-        candidates.append("+" + clean.lstrip("*"))
-    elif clean.startswith("00") and not clean.startswith("000"):
-        candidates += [clean, "+" + clean[2:]]
-    else:
-        candidates.append(clean)
-    for candidate in candidates:
-        if "*" in candidate or len(re.sub(r"\D", "", candidate)) < 6:
-            continue
-        try:
-            return to_e164(candidate, country)
-        except InvalidPhone:
-            continue
-    return None
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s\.,!?。、！？「」]+", " ", text).strip()
-
-
-def interpret(speech: str, lang: str) -> str | None:
-    """A spoken answer as yes / no / stop, or None when unclear or contradictory."""
-    folded = _fold(speech)
-    words = f" {folded} "
-    found = set()
-    for kind, table in (("yes", _YES), ("no", _NO), ("stop", _STOP)):
-        for phrase in table.get(lang, ()) + (table["en"] if lang != "en" else ()):
-            hit = f" {phrase} " in words if phrase.isascii() else phrase in folded
-            if hit:
-                found.add(kind)
-    if "stop" in found:
-        return "stop" if found <= {"stop", "no"} else None
-    if len(found) != 1:
-        return None  # "yes, no" or nothing recognised: never taken as consent
-    return found.pop()
 
 
 def _iso(at: datetime) -> str:
