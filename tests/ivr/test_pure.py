@@ -122,3 +122,21 @@ def test_speech_threshold_is_a_business_setting() -> None:
     ivr.advance(st, _answer(speech="yes", confidence=0.9), ctx)
     assert st.step == "speech_confirm"
     assert ivr.Context(BIZ, {}).threshold == ivr.DEFAULT_THRESHOLD
+
+
+def test_low_confidence_answer_to_a_topic() -> None:
+    st, _ = ivr.start("CA5", BIZ, "+819012345678", at=NOW, stir_verstat=None, ctx=CTX)
+    ivr.advance(st, _answer(digits="2"), CTX)
+    ivr.advance(st, _answer(digits="2"), CTX)
+    t = ivr.advance(st, _answer(speech="yes", confidence=0.3), CTX)
+    assert st.step == "speech_confirm" and t.reply.says[0].text.startswith("I heard: yes.")
+    t = ivr.advance(st, _answer(digits="2"), CTX)  # not what I said: the same topic again
+    assert st.step == "topic" and st.topic_index == 0
+    assert t.reply.says[-1].text.startswith("Order and delivery updates.")
+    ivr.advance(st, _answer(speech="no", confidence=0.2), CTX)
+    t = ivr.advance(st, _answer(digits="1"), CTX)  # confirmed "no"
+    assert st.step == "topic" and st.topic_index == 1 and st.chosen == []
+    assert t.reply.says[-1].text.startswith("Offers and promotions.")
+    for digits in ("1", "2", "2"):
+        t = ivr.advance(st, _answer(digits=digits), CTX)
+    assert t.decision == ivr.Decision("opt_in", ("offers",), "dtmf")
