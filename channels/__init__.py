@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from channels import links, web_form, widget
+from channels import links, voice, web_form, widget
 
 ADAPTERS: tuple[ModuleType, ...] = (web_form, widget, links)
+ADAPTERS += (voice,)

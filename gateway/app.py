@@ -23,6 +23,7 @@ from gateway.store import Database, SqlStore
 from gateway.store.admin_store import AdminStore
 from gateway.store.confirmation_store import SqlConfirmations
 from gateway.store.consent_store import utcnow
+from gateway.store.ivr_store import SqlIvrStore
 from gateway.store.outbox_store import SqlOutbox
 from gateway.store.placement_store import SqlPlacementStore
 from gateway.store.proof_store import SqlProofStore
@@ -47,6 +48,7 @@ class Gateway:
     placements: PlacementService | None = None  # QR codes, tracked links, attribution
     answers: SqlAnswerLog | None = None  # eligibility answers for the honour report
     admin_store: AdminStore | None = None  # the /admin dashboard queries
+    ivr: SqlIvrStore | None = None  # IVR call state per CallSid (channels/voice.py)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -92,6 +94,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     service.answer_log = gateway.answers.record
     service.bulk_answer_log = gateway.answers.record_many
     gateway.admin_store = AdminStore(db, utcnow)
+    gateway.ivr = ivr_store = SqlIvrStore(db, utcnow)
+    proof.exporters.append(lambda b, _phone, ref: {"ivr_calls": ivr_store.export(b.id, ref)})
+    proof.erasers.append(lambda b, _phone, ref: {"ivr_calls": ivr_store.erase(b.id, ref)})
 
     csrf = CSRFProtect(app)
     web.init_app(app)

@@ -311,3 +311,9 @@ main.add_command(cli_placements.placement_poster)
 main.add_command(cli_placements.list_placements)
 main.add_command(cli_placements.retire_placement)
 main.add_command(cli_placements.set_logo)
+
+from gateway import cli_ivr  # noqa: E402
+
+main.add_command(cli_ivr.configure_ivr)
+main.add_command(cli_ivr.purge_ivr_calls)
+main.add_command(cli_ivr.set_ivr_wording)

@@ -8,9 +8,10 @@ WhatsApp number) ends:
   numbers; one received on an SMS number ends only that SMS sender;
 * ``sender``: only the sender it arrived on.
 
-Opt-outs that arrive on no particular sender (web page, IVR, API, staff, import) always
-apply to the whole business. Each opt-out event records the rule and what it applied to,
-so an old event stays explainable after the setting changes.
+Opt-outs that arrive on no messaging sender (web page, IVR call, API, staff, import) always
+apply to the whole business; a sender is written ``whatsapp:+E164`` or ``sms:+E164``.
+Each opt-out event records the rule and what it applied to, so an old event stays
+explainable after the setting changes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def applies_to(setting: str, sender: str | None) -> str:
     """``business`` or ``sender``: what an opt-out received on ``sender`` ends."""
     if not sender or setting not in SCOPES or setting == "business":
         return "business"
+    if not sender.startswith(("whatsapp:", "sms:")):
+        return "business"  # a call or any other sender: no messaging sender to scope to
     if setting == "whatsapp_numbers" and sender.startswith("whatsapp:"):
         return "business"  # every WhatsApp number of the business: all WhatsApp sends
     return "sender"

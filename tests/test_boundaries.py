@@ -17,6 +17,7 @@ PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n
         "gateway.placements", "gateway.placement_texts", "gateway.placement_service",
         "gateway.qr", "gateway.qr_fonts"]
 PURE += ["gateway.web_texts", "gateway.web_rules", "gateway.confirmations"]
+PURE += ["gateway.ivr", "gateway.ivr_texts", "gateway.ivr_model", "gateway.ivr_input"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")
 
 

@@ -136,3 +136,13 @@ def test_eligibility_api_takes_a_sender(gw: Any, business: Business, client: Any
     res = client.get("/api/v1/eligibility?phone=%2B819012345678&topic=offers"
                      "&sender=whatsapp:%2B81345678902", headers=auth).get_json()
     assert res["allowed"] is (scope == "sender")
+
+
+def test_an_ivr_key_8_is_business_wide_whatever_the_scope(gw: Any, business: Business) -> None:
+    business = set_scope(gw, business, "sender")
+    opt_in(gw, business)
+    event = gw.service.capture(Capture(business=business.slug, phone=PHONE, channel="ivr",
+                                       method="dtmf", action="opt_out",
+                                       sender="+815031234567"), business).event
+    assert event.evidence["scope"]["applies_to"] == "business"
+    assert not ask(gw, business, WA_A).allowed

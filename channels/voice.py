@@ -1,0 +1,263 @@
+"""Twilio Voice IVR: ``POST /hooks/twilio/voice`` and its step URLs ``/hooks/twilio/voice/<step>``.
+
+Every request is checked with Twilio's signature (403 and nothing stored otherwise); the
+business is the one owning ``To``. The call flow is the pure state machine in
+``gateway.ivr``; this module only parses Twilio's form, keeps the state server-side per
+CallSid (``gw().ivr``), signs the step token put in action URLs, records the decision
+through ``gw().service.capture`` and renders replies with the SDK's ``VoiceResponse``.
+
+Replays: each action URL carries a signed token (CallSid, step, n). A request whose ``n``
+was already processed gets the TwiML sent the first time and changes nothing, so a retried
+webhook never records twice (the capture's idempotency key is CallSid + step + n too).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from twilio.twiml.voice_response import VoiceResponse
+
+from gateway import ivr
+from gateway import ivr_texts as texts
+from gateway.consent import Business, Wording
+from gateway.errors import GatewayError, InvalidPhone
+from gateway.phones import mask, to_e164
+from gateway.twilio_auth import auth_tokens, require_twilio_signature
+from gateway.web import gw
+
+CHANNEL = "ivr"
+CSRF_EXEMPT = True
+bp = Blueprint("voice", __name__)
+log = logging.getLogger("gateway.ivr")
+
+SALT = "ivr-step-v1"
+
+
+class _Wordings(Mapping[str, Wording]):
+    """The business's current ``ivr`` wordings, fetched only when a step needs one."""
+
+    def __init__(self, business: Business):
+        self.business = business
+        self.cache: dict[str, Wording | None] = {}
+
+    def __getitem__(self, lang: str) -> Wording:
+        if lang not in self.cache:
+            self.cache[lang] = gw().store.current_wording(self.business.id, "ivr", lang)
+        found = self.cache[lang]
+        if found is None:
+            raise KeyError(lang)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.business.languages)
+
+    def __len__(self) -> int:
+        return len(self.business.languages)
+
+
+# -- request parsing (pure helpers) -----------------------------------------------------------
+
+def parse_confidence(raw: str | None) -> float | None:
+    """Twilio's Confidence as 0.0-1.0, or None when absent or not a number."""
+    try:
+        value = float(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+    if value is None or math.isnan(value):
+        return None
+    return min(max(value, 0.0), 1.0)
+
+
+def parse_answer(form: Mapping[str, str], at: Any) -> ivr.Answer:
+    """Twilio's Gather/Record parameters as an :class:`ivr.Answer`."""
+    digits = (form.get("Digits") or "").strip()[:40] or None
+    return ivr.Answer(
+        at=at, digits=digits, speech=(form.get("SpeechResult") or "").strip()[:500] or None,
+        confidence=parse_confidence(form.get("Confidence")),
+        recording_url=(form.get("RecordingUrl") or "")[:500] or None,
+        recording_sid=(form.get("RecordingSid") or "")[:64] or None,
+        recording_duration=(form.get("RecordingDuration") or "")[:10] or None)
+
+
+def answer_json(answer: ivr.Answer, step: str) -> dict[str, Any]:
+    """What the step row keeps of a request (a keyed number is personal: the row is erased
+    with the call)."""
+    return {"step": step, "at": answer.at.isoformat(), "digits": answer.digits,
+            "speech": answer.speech, "confidence": answer.confidence,
+            "recording_sid": answer.recording_sid, "recording_url": answer.recording_url}
+
+
+# -- signing and rendering --------------------------------------------------------------------
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def step_url(call_sid: str, step: str, n: int) -> str:
+    """The action URL of a step: a signed token, so nothing in it can be forged."""
+    token = _serializer().dumps({"c": call_sid, "s": step, "n": n})
+    path = url_for("voice.step", step=step, t=token)
+    base = gw().settings.public_base_url
+    return f"{base}{path}" if base else path
+
+
+def render(reply: ivr.Reply, business: Business, call_sid: str, n: int) -> str:
+    """TwiML for a reply; keys/speech go to the step URL, silence falls through to it."""
+    voices = {**texts.VOICES, **dict(business.settings.get("ivr_voices") or {})}
+    vr = VoiceResponse()
+
+    def speak(target: Any) -> None:
+        for s in reply.says:
+            target.say(s.text, voice=voices.get(s.lang), language=texts.LOCALES[s.lang])
+
+    if reply.gather is not None:
+        g = reply.gather
+        url = step_url(call_sid, g.step, n)
+        options: dict[str, Any] = {
+            "input": g.input, "action": url, "method": "POST", "timeout": g.timeout,
+            "num_digits": g.num_digits, "finish_on_key": g.finish_on_key,
+            "language": g.language, "hints": g.hints,
+            "speech_timeout": "auto" if "speech" in g.input else None}
+        gather = vr.gather(**{k: v for k, v in options.items() if v is not None})
+        speak(gather)
+        vr.redirect(url, method="POST")  # no input: the same step hears about it
+    elif reply.record is not None:
+        r = reply.record
+        url = step_url(call_sid, r.step, n)
+        speak(vr)
+        vr.record(action=url, method="POST", max_length=r.max_length, timeout=r.timeout,
+                  finish_on_key=r.finish_on_key, play_beep=True, trim="trim-silence")
+        vr.redirect(url, method="POST")  # no audio at all: Twilio continues here
+    else:
+        speak(vr)
+        vr.hangup()
+    return str(vr)
+
+
+def twiml(body: str) -> Response:
+    response = Response(body, mimetype="text/xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _unavailable(lang: str = "en") -> str:
+    vr = VoiceResponse()
+    vr.say(texts.text("unavailable", lang), voice=texts.VOICES[lang],
+           language=texts.LOCALES[lang])
+    vr.hangup()
+    return str(vr)
+
+
+# -- views --------------------------------------------------------------------------------------
+
+def _number(raw: str | None) -> str | None:
+    try:
+        return to_e164(raw or "", None, customer=False)
+    except InvalidPhone:
+        return None
+
+
+def _checked_business() -> Business | None:
+    """The business owning ``To``, after the Twilio signature check (403 otherwise)."""
+    to = _number(request.form.get("To"))
+    business = gw().store.business_for_number(to) if to else None
+    require_twilio_signature(auth_tokens(dict(business.settings) if business else None))
+    return business
+
+
+def _call_sid() -> str:
+    call_sid = (request.form.get("CallSid") or "").strip()
+    if not call_sid or len(call_sid) > 64:
+        abort(400, "CallSid is missing.")
+    return call_sid
+
+
+def _ref(business: Business, st: ivr.CallState) -> str | None:
+    return gw().service.ref(business, st.phone) if st.phone else None
+
+
+def _replay(call_sid: str, n: int) -> Response:
+    body = gw().ivr.reply_for(call_sid, n)
+    if body is None:
+        abort(403)
+    return twiml(body)
+
+
+@bp.post("/hooks/twilio/voice")
+def incoming() -> Response:
+    """A new call: greet in the business's language(s) and start the flow."""
+    business = _checked_business()
+    call_sid = _call_sid()
+    if business is None:
+        log.warning("voice call to a number no business owns")
+        return twiml(_unavailable())
+    store = gw().ivr
+    known = store.load(call_sid)
+    if known is not None:
+        if known.business_id != business.id:
+            abort(403)
+        return _replay(call_sid, 0)
+    now = gw().service.clock()
+    ctx = ivr.Context(business, _Wordings(business))
+    st, reply = ivr.start(call_sid, business, request.form.get("From"), at=now,
+                          stir_verstat=request.form.get("StirVerstat"), ctx=ctx)
+    body = render(reply, business, call_sid, 1)
+    write = ivr.StepWrite(n=0, step="start", answer={"at": now.isoformat()}, twiml=body,
+                           state=st.to_json(), subject_ref=_ref(business, st),
+                           outcome=st.outcome)
+    if not store.start(call_sid, business.id, write):
+        return _replay(call_sid, 0)  # the same call delivered twice at once
+    log.info("ivr call %s for %s from %s (%s)", call_sid, business.slug,
+             mask(st.phone), st.caller_status)
+    return twiml(body)
+
+
+@bp.post("/hooks/twilio/voice/<step>")
+def step(step: str) -> Response:
+    """One answer (keys, speech, recording or silence) to the step named in the URL."""
+    business = _checked_business()
+    call_sid = _call_sid()
+    try:
+        token = _serializer().loads(request.args.get("t", ""))
+    except BadSignature:
+        log.warning("forged IVR step token on %s", request.path)
+        abort(403)
+    if not isinstance(token, dict) or token.get("c") != call_sid or token.get("s") != step \
+            or not isinstance(token.get("n"), int):
+        abort(403)
+    n = token["n"]
+    store = gw().ivr
+    call = store.load(call_sid)
+    if business is None or call is None or call.business_id != business.id or n > call.seq:
+        abort(403)
+    if n < call.seq:
+        return _replay(call_sid, n)  # Twilio retried a request we already answered
+    st = ivr.CallState.from_json(call.state)
+    if st.step != step or st.finished:
+        abort(403)
+    answer = parse_answer(request.form, gw().service.clock())
+    transition = ivr.advance(st, answer, ivr.Context(business, _Wordings(business)))
+    reply, event_id = transition.reply, None
+    if transition.decision is not None:
+        capture = ivr.to_capture(st, transition.decision, business,
+                                 key=f"ivr:{call_sid}:{step}:{n}",
+                                 sender=_number(request.form.get("To")), at=answer.at)
+        try:
+            event_id = gw().service.capture(capture, business).event.event_id
+        except GatewayError as exc:
+            # e.g. the business's IVR wording lost its name: say so, record nothing.
+            log.error("ivr call %s: consent not recorded: %s", call_sid, exc.code)
+            st.outcome = "failed"
+            reply = ivr.Reply((ivr.say("unavailable", st.lang or st.languages[0]),))
+    body = render(reply, business, call_sid, n + 1)
+    write = ivr.StepWrite(n=n, step=step, answer=answer_json(answer, step), twiml=body,
+                           state=st.to_json(), subject_ref=_ref(business, st),
+                           outcome=st.outcome, event_id=event_id)
+    if not store.advance(call_sid, write):
+        return _replay(call_sid, n)  # a concurrent duplicate got there first
+    return twiml(body)
