@@ -12,4 +12,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-ADAPTERS: tuple[ModuleType, ...] = ()
+from channels import meta_whatsapp, twilio_messaging
+
+ADAPTERS: tuple[ModuleType, ...] = (
+    twilio_messaging,
+    meta_whatsapp,
+)

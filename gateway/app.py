@@ -14,11 +14,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.config import Settings
 from gateway.consent import CHANNELS
+from gateway.messaging import Messaging
 from gateway.outbox import Handler
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
 from gateway.store.consent_store import utcnow
+from gateway.store.messaging_store import SqlMessagingStore
 from gateway.store.outbox_store import SqlOutbox
+from gateway.whatsapp_send import make_whatsapp_sender
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +37,7 @@ class Gateway:
     outbox: SqlOutbox
     # kind -> handler run by `optin-gateway worker` (whatsapp sends, change notifications)
     outbox_handlers: dict[str, Handler] = field(default_factory=dict)
+    messaging: Messaging = None  # type: ignore[assignment]  # set in create_app
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -63,7 +67,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     channels = frozenset(CHANNELS | {a.CHANNEL for a in ADAPTERS})
     service = ConsentService(store, subject_key=settings.subject_key, clock=utcnow,
                              allowed_channels=channels)
-    app.extensions["gateway"] = Gateway(settings, db, store, service, SqlOutbox(db, utcnow))
+    app.extensions["gateway"] = gateway = Gateway(settings, db, store, service,
+                                                  SqlOutbox(db, utcnow))
+    gateway.messaging = Messaging(SqlMessagingStore(db, utcnow), service, store, peers=gateway)
+    gateway.outbox_handlers["whatsapp_send"] = make_whatsapp_sender(settings, store.business_by_id)
 
     csrf = CSRFProtect(app)
     web.init_app(app)

@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n",
-        "gateway.ledger", "gateway.service", "gateway.phones", "gateway.wordings"]
+        "gateway.ledger", "gateway.service", "gateway.phones", "gateway.wordings",
+        "gateway.keywords", "gateway.conversation", "gateway.messaging_texts", "gateway.messaging"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")
 
 
