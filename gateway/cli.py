@@ -226,5 +226,12 @@ def demo(serve: bool, port: int) -> None:
     if serve:
         gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable),
                                                             "gunicorn")
-        os.execv(gunicorn, [  # noqa: S606 - replace this process with the servergunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                            "--access-logfile", "-", "gateway.app:create_app()"])
+        os.execv(gunicorn, [  # noqa: S606 - replace this process with the server
+            gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}",
+            "--access-logfile", "-", "gateway.app:create_app()"])
+
+
+from gateway import cli_messaging  # noqa: E402 - area commands register below
+
+main.add_command(cli_messaging.sign_twilio)
+main.add_command(cli_messaging.sign_meta)

@@ -327,7 +327,7 @@ class _Dialog:
         if mode in (False, "never") or set(self.b.topic_keys) <= self.ctx.opted_in:
             return False
         if mode in ("once", True):
-            return self.state.asked_count == 0 and not self.ctx.opted_in
+            return self.state.asked_count == 0
         return True  # "always": every new conversation
 
     def stop(self, c: Classified) -> Outcome:
