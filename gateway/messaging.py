@@ -40,8 +40,9 @@ class MessagingStore(Protocol):
     def release_inbound(self, provider: str, message_id: str) -> None: ...
     def load_conversation(self, business_id: int, subject_ref: str, channel: str,
                           sender: str | None) -> State | None: ...
-    def save_conversation(self, business_id: int, subject_ref: str, channel: str,
-                          sender: str | None, state: State) -> None: ...
+    def complete(self, provider: str, message_id: str, reply: list[dict[str, Any]],
+                 intent: str, business_id: int, subject_ref: str, channel: str,
+                 sender: str | None, state: State) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,14 @@ class Messaging:
         if not claim.new:
             return Handled(self._stored_reply(inbound, claim), duplicate=True)
         try:
-            handled = self._handle(business, inbound)
+            handled, ref, state = self._handle(business, inbound)
+            # The dialog state and the stored reply commit together.
+            self.store.complete(inbound.provider, inbound.message_id,
+                                [reply_to_json(r) for r in handled.replies], handled.intent,
+                                business.id, ref, inbound.channel, inbound.sender, state)
         except BaseException:
             self.store.release_inbound(inbound.provider, inbound.message_id)
             raise
-        self.store.finish_inbound(inbound.provider, inbound.message_id,
-                                  [reply_to_json(r) for r in handled.replies], handled.intent)
         return handled
 
     def _stored_reply(self, inbound: Inbound, claim: Any) -> tuple[Reply, ...]:
@@ -101,7 +104,7 @@ class Messaging:
             return ()
         return tuple(reply_from_json(r) for r in claim.reply)
 
-    def _handle(self, business: Business, inbound: Inbound) -> Handled:
+    def _handle(self, business: Business, inbound: Inbound) -> tuple[Handled, str, State]:
         ref = self.service.ref(business, inbound.phone)
         if inbound.channel == "whatsapp":  # R2: the 24-hour window opens now
             self.consent_store.touch_inbound(business.id, ref, inbound.phone, inbound.occurred_at)
@@ -116,11 +119,10 @@ class Messaging:
             business.id, kind, lang), opted_in=opted_in, now=now)
         outcome = advance(business, state, inbound, ctx)
         recorded = tuple(self.service.capture(c, business) for c in outcome.captures)
-        self.store.save_conversation(business.id, ref, inbound.channel, inbound.sender,
-                                     outcome.state)
         log.info("%s %s from %s: %s, %d event(s)", inbound.provider, inbound.channel,
                  mask(inbound.phone), outcome.intent, len(recorded))
-        return Handled(outcome.replies, recorded=recorded, intent=outcome.intent)
+        return Handled(outcome.replies, recorded=recorded, intent=outcome.intent), ref, \
+            outcome.state
 
     def _confirm(self, business: Business, inbound: Inbound) -> Inbound:
         """A double opt-in code sent from WhatsApp proves the number (area *web*)."""

@@ -104,23 +104,40 @@ class SqlMessagingStore:
     def save_conversation(self, business_id: int, subject_ref: str, channel: str,
                           sender: str | None, state: State) -> None:
         """Insert or update the conversation's row (last writer wins)."""
+        self._upsert(business_id, subject_ref, channel, sender, state, None)
+
+    def complete(self, provider: str, message_id: str, reply: list[dict[str, Any]],
+                 intent: str, business_id: int, subject_ref: str, channel: str,
+                 sender: str | None, state: State) -> None:
+        """Save the dialog state and mark the message done, in one transaction."""
+        self._upsert(business_id, subject_ref, channel, sender, state,
+                     (provider, message_id, reply, intent))
+
+    def _upsert(self, business_id: int, subject_ref: str, channel: str, sender: str | None,
+                state: State, done: tuple[str, str, list[dict[str, Any]], str] | None) -> None:
         now = self.clock()
         values = dict(step=state.step, language=state.language,
                       attribution=dict(state.attribution or {}), data=state.data(),
                       started_at=state.started_at or now, updated_at=state.updated_at or now)
         for _attempt in range(3):
-            with self.db.writing() as s:
-                result = s.execute(update(ConversationRow).where(
-                    *self._key(business_id, subject_ref, channel, sender)).values(**values))
-                if getattr(result, "rowcount", 0):
-                    return
             try:
                 with self.db.writing() as s:
-                    s.add(ConversationRow(business_id=business_id, subject_ref=subject_ref,
-                                          channel=channel, sender=sender or "", **values))
+                    result = s.execute(update(ConversationRow).where(
+                        *self._key(business_id, subject_ref, channel, sender)).values(**values))
+                    if not getattr(result, "rowcount", 0):
+                        s.add(ConversationRow(business_id=business_id, subject_ref=subject_ref,
+                                              channel=channel, sender=sender or "", **values))
+                        s.flush()
+                    if done is not None:
+                        provider, message_id, reply, intent = done
+                        s.execute(update(InboundMessageRow).where(
+                            InboundMessageRow.provider == provider,
+                            InboundMessageRow.message_id == message_id,
+                        ).values(status="done", reply=reply, intent=intent[:30], updated_at=now))
                 return
             except IntegrityError:
-                continue  # a concurrent first message inserted it: update instead
+                continue  # a concurrent first message inserted the row: update it instead
+        raise RuntimeError("conversation row could not be written")
 
     def conversations(self, business_id: int) -> Sequence[ConversationRow]:
         with self.db.reading() as s:
