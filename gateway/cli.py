@@ -235,3 +235,4 @@ from gateway import cli_messaging  # noqa: E402 - area commands register below
 
 main.add_command(cli_messaging.sign_twilio)
 main.add_command(cli_messaging.sign_meta)
+main.add_command(cli_messaging.messaging_settings)

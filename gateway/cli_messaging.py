@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import shlex
 from pathlib import Path
 from typing import Any
@@ -100,3 +101,60 @@ def sign_meta(file: Path, secret: str | None, url: str) -> None:
                f"-H 'Content-Type: application/json' "
                f"-H {shlex.quote('X-Hub-Signature-256: ' + signature)} "
                f"--data-binary @{shlex.quote(str(file))}")
+
+
+# Per-business settings of the messaging area (stored in the business's settings JSON).
+SETTINGS = {
+    "whatsapp_first_contact_question": "once | always | never: ask a customer who writes first "
+                                       "on WhatsApp (default once per contact)",
+    "sms_ask_whatsapp": "once | always | never: on SMS, ask whether to continue on WhatsApp",
+    "sms_opt_out_ends_whatsapp": "true | false: an SMS opt-out also ends WhatsApp consent "
+                                 "(default true)",
+    "help_contact": 'text or {"en": ..., "ja": ...}: contact details in the HELP reply',
+    "message_frequency": 'text or {"en": ..., "ja": ...}: frequency in confirmations',
+    "twilio_auth_token": "this business's own Twilio auth token",
+    "meta_app_secret": "this business's own Meta app secret",
+    "meta_verify_token": "this business's own Meta verify token",
+    "meta_access_token": "token for sending replies through the Graph API",
+}
+SECRET_SETTINGS = {"twilio_auth_token", "meta_app_secret", "meta_verify_token",
+                   "meta_access_token"}
+DERIVED = {"twilio_numbers", "meta_phone_number_id"}  # columns, shown in settings on read
+
+
+def _value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+@click.command("messaging-settings")
+@click.argument("slug")
+@click.argument("pairs", nargs=-1)
+@with_appcontext
+def messaging_settings(slug: str, pairs: tuple[str, ...]) -> None:
+    """Show or change a business's messaging settings: KEY=VALUE (JSON or text), KEY= to unset.
+
+    Example: optin-gateway messaging-settings demo sms_opt_out_ends_whatsapp=false
+    'help_contact={"en": "hello@sakura.example", "ja": "03-1234-5678"}'
+    """
+    business = _gw().store.get_business(slug)
+    if business is None:
+        raise click.ClickException(f"no business {slug!r}")
+    settings = {k: v for k, v in business.settings.items() if k not in DERIVED}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or key not in SETTINGS:
+            raise click.ClickException(f"expected KEY=VALUE with KEY one of: {', '.join(SETTINGS)}")
+        if raw == "":
+            settings.pop(key, None)
+        else:
+            settings[key] = _value(raw) if key not in SECRET_SETTINGS else raw
+    if pairs:
+        _gw().store.update_business(slug, settings=settings)
+    for key, help_text in SETTINGS.items():
+        shown = settings.get(key, "(default)")
+        if key in SECRET_SETTINGS and key in settings:
+            shown = "(set)"
+        click.echo(f"{key} = {json.dumps(shown, ensure_ascii=False)}    # {help_text}")

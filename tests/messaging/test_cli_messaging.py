@@ -86,3 +86,25 @@ def test_sign_meta_prints_a_request_the_endpoint_accepts(app: Flask, gw: Any, bu
     other = run(app_config, monkeypatch, "sign-meta", str(body), "--secret", "x")
     assert other.exit_code == 0 and other.output.splitlines()[0] != signature_line
     assert META_SECRET not in other.output
+
+
+def test_messaging_settings_change_the_dialog(client: Any, gw: Any, business: Business,
+                                              app_config: dict[str, Any],
+                                              monkeypatch: Any) -> None:
+    from tests.messaging.conftest import sms, twiml_messages
+
+    result = run(app_config, monkeypatch, "messaging-settings", "demo",
+                 "sms_ask_whatsapp=never", "twilio_auth_token=own-token",
+                 'help_contact={"en": "hello@sakura.example", "ja": "03-1234-5678"}')
+    assert result.exit_code == 0, result.output
+    assert 'sms_ask_whatsapp = "never"' in result.output
+    assert "own-token" not in result.output and 'twilio_auth_token = "(set)"' in result.output
+    settings = gw.store.get_business("demo").settings
+    assert settings["help_contact"]["en"] == "hello@sakura.example"
+    assert settings["twilio_numbers"] == ["+815031234567"]  # the column is untouched
+    assert twiml_messages(sms(client, "hello")) == []  # no WhatsApp question on SMS now
+    assert "hello@sakura.example" in twiml_messages(sms(client, "HELP"))[0]
+    unset = run(app_config, monkeypatch, "messaging-settings", "demo", "sms_ask_whatsapp=")
+    assert 'sms_ask_whatsapp = "(default)"' in unset.output
+    bad = run(app_config, monkeypatch, "messaging-settings", "demo", "colour=blue")
+    assert bad.exit_code != 0 and "KEY=VALUE" in bad.output
