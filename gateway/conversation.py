@@ -289,7 +289,7 @@ class _Dialog:
             contact = setting_text(b.settings.get("help_contact"), self.lang, b.whatsapp_number)
             body = self.t("help", frequency=self.frequency(), contact=contact)
             if self.sms:
-                body += " " + self.t("rates")
+                body += self.t("rates") if self.lang == "ja" else " " + self.t("rates")
             return self.out("help", [Reply(body)])
         if c.intent is Intent.CHOICE and step == AWAIT_TOPICS and c.topics:
             return self.record(c, c.topics)
@@ -349,7 +349,7 @@ class _Dialog:
         body = self.t("confirm_optin", topics=self.topics_text(topics),
                       frequency=self.frequency())
         if self.sms:
-            body += " " + self.t("rates")
+            body += self.t("rates") if self.lang == "ja" else " " + self.t("rates")
         return self.out("opt_in", [Reply(body)], [capture], step=IDLE, retries=0)
 
 
