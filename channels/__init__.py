@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from channels import links, voice, web_form, widget
+from channels import links, meta_whatsapp, twilio_messaging, voice, web_form, widget
 
-ADAPTERS: tuple[ModuleType, ...] = (web_form, widget, links)
-ADAPTERS += (voice,)
+ADAPTERS: tuple[ModuleType, ...] = (
+    web_form, widget, links, voice, twilio_messaging, meta_whatsapp,
+)

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gateway.config import Settings
 from gateway.confirmations import ConfirmationService
 from gateway.consent import CHANNELS
+from gateway.messaging import Messaging
 from gateway.outbox import Handler
 from gateway.placement_service import PlacementService
 from gateway.proof import ProofService
@@ -24,10 +25,12 @@ from gateway.store.admin_store import AdminStore
 from gateway.store.confirmation_store import SqlConfirmations
 from gateway.store.consent_store import utcnow
 from gateway.store.ivr_store import SqlIvrStore
+from gateway.store.messaging_store import SqlMessagingStore
 from gateway.store.outbox_store import SqlOutbox
 from gateway.store.placement_store import SqlPlacementStore
 from gateway.store.proof_store import SqlProofStore
 from gateway.store.revocation_store import SqlAnswerLog
+from gateway.whatsapp_send import make_whatsapp_sender
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +52,7 @@ class Gateway:
     answers: SqlAnswerLog | None = None  # eligibility answers for the honour report
     admin_store: AdminStore | None = None  # the /admin dashboard queries
     ivr: SqlIvrStore | None = None  # IVR call state per CallSid (channels/voice.py)
+    messaging: Messaging | None = None  # SMS and WhatsApp conversations
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -97,6 +101,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     gateway.ivr = ivr_store = SqlIvrStore(db, utcnow)
     proof.exporters.append(lambda b, _phone, ref: {"ivr_calls": ivr_store.export(b.id, ref)})
     proof.erasers.append(lambda b, _phone, ref: {"ivr_calls": ivr_store.erase(b.id, ref)})
+    gateway.messaging = Messaging(SqlMessagingStore(db, utcnow), service, store, peers=gateway)
+    gateway.outbox_handlers["whatsapp_send"] = make_whatsapp_sender(settings, store.business_by_id)
 
     csrf = CSRFProtect(app)
     web.init_app(app)

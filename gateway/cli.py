@@ -317,3 +317,9 @@ from gateway import cli_ivr  # noqa: E402
 main.add_command(cli_ivr.configure_ivr)
 main.add_command(cli_ivr.purge_ivr_calls)
 main.add_command(cli_ivr.set_ivr_wording)
+
+from gateway import cli_messaging  # noqa: E402 - area commands register below
+
+main.add_command(cli_messaging.sign_twilio)
+main.add_command(cli_messaging.sign_meta)
+main.add_command(cli_messaging.messaging_settings)

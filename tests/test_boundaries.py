@@ -15,7 +15,8 @@ PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n
         "gateway.merkle", "gateway.checkpoints", "gateway.receipts", "gateway.proof",
         "gateway.webhook_signing", "gateway.webhooks", "gateway.proof_texts",
         "gateway.placements", "gateway.placement_texts", "gateway.placement_service",
-        "gateway.qr", "gateway.qr_fonts"]
+        "gateway.qr", "gateway.qr_fonts",
+        "gateway.keywords", "gateway.conversation", "gateway.messaging_texts", "gateway.messaging"]
 PURE += ["gateway.web_texts", "gateway.web_rules", "gateway.confirmations"]
 PURE += ["gateway.ivr", "gateway.ivr_texts", "gateway.ivr_model", "gateway.ivr_input"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")

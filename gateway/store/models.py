@@ -7,6 +7,7 @@ from gateway.store import (
     tables,  # noqa: F401
     tables_admin,  # noqa: F401
     tables_ivr,  # noqa: F401
+    tables_messaging,  # noqa: F401
     tables_placements,  # noqa: F401
     tables_proof,  # noqa: F401
     tables_web,  # noqa: F401

@@ -1,0 +1,145 @@
+"""Twilio Messaging: inbound SMS and WhatsApp (``From=whatsapp:+…``) and status callbacks.
+
+``POST /hooks/twilio/messaging`` answers with TwiML built by the SDK's ``MessagingResponse``;
+``POST /hooks/twilio/status`` turns delivery failures that mean "this person stopped" (21610,
+63014) into opt-outs. Both check ``X-Twilio-Signature`` first: 403 and nothing stored
+otherwise. The conversation itself is ``gateway.messaging`` (shared with Meta).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response
+from flask import request as flask_request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from gateway.consent import Business
+from gateway.conversation import Inbound, Reply
+from gateway.errors import GatewayError
+from gateway.keywords import is_twilio_default_keyword
+from gateway.messaging import TWILIO_STOP_ERRORS
+from gateway.phones import mask, to_e164
+from gateway.revocation import sender_address
+from gateway.twilio_auth import auth_tokens, require_twilio_signature
+from gateway.web import error_json, gw
+
+CHANNEL = "sms"
+CSRF_EXEMPT = True
+bp = Blueprint("twilio_messaging", __name__)
+log = logging.getLogger("gateway.twilio_messaging")
+
+REFERRAL_FIELDS = {"ReferralSourceId": "source_id", "ReferralSourceType": "source_type",
+                   "ReferralSourceUrl": "source_url", "ReferralHeadline": "headline",
+                   "ReferralBody": "body", "ReferralCtwaClid": "ctwa_clid",
+                   "ReferralMediaId": "media_id", "ReferralMediaContentType": "media_type",
+                   "ReferralMediaUrl": "media_url"}
+# MessageSid and Body are recorded by the dialog itself (message_id, body).
+EVIDENCE_FIELDS = {"To": "to", "OptOutType": "opt_out_type", "ButtonText": "button_text",
+                   "ButtonPayload": "button_payload", "NumMedia": "num_media",
+                   "MessagingServiceSid": "messaging_service_sid",
+                   "OriginalRepliedMessageSid": "replied_to"}
+
+
+def message_sid(form: Mapping[str, str]) -> str:
+    return form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid") or ""
+
+
+def parse(form: Mapping[str, str], business: Business, now: datetime) -> Inbound:
+    """Twilio's form fields -> an ``Inbound``; raises ``InvalidPhone`` for a bad From/To."""
+    sender_raw = form.get("From", "")
+    channel = "whatsapp" if sender_raw.lower().startswith("whatsapp:") else "sms"
+    referral = {name: form[field] for field, name in REFERRAL_FIELDS.items() if form.get(field)}
+    evidence = {name: form[field] for field, name in EVIDENCE_FIELDS.items() if form.get(field)}
+    return Inbound(
+        provider="twilio", message_id=message_sid(form), channel=channel,
+        phone=to_e164(sender_raw, business.country),
+        sender=sender_address(channel, to_e164(form.get("To", ""), business.country,
+                                               customer=False)),
+        occurred_at=now, text=form.get("Body", ""),
+        button_id=form.get("ButtonPayload") or None, evidence=evidence,
+        personal={"profile_name": form["ProfileName"]} if form.get("ProfileName") else {},
+        provider_keyword=(form.get("OptOutType") or "").upper() or None,
+        attribution={"channel": "ad", "evidence": {"referral": referral}} if referral else None,
+        interactive=False)
+
+
+def twiml(replies: Iterable[Reply]) -> Response:
+    response = MessagingResponse()
+    for reply in replies:
+        response.message(reply.text)
+    return Response(str(response), mimetype="text/xml")
+
+
+def _business(number: str) -> Business | None:
+    try:
+        e164 = to_e164(number, None, customer=False)
+    except GatewayError:
+        return None
+    return gw().store.business_for_number(e164)  # type: ignore[no-any-return]
+
+
+def _settings(business: Business | None) -> dict[str, Any] | None:
+    return dict(business.settings) if business else None
+
+
+@bp.post("/hooks/twilio/messaging")
+def inbound() -> Any:
+    """An SMS or WhatsApp message from a customer; the reply is TwiML."""
+    form = flask_request.form
+    business = _business(form.get("To", ""))
+    require_twilio_signature(auth_tokens(_settings(business)))
+    if business is None:
+        return error_json(404, "business_unknown", "No business uses the number in 'To'.", "To")
+    if not message_sid(form) or not form.get("From"):
+        return error_json(400, "missing_field", "MessageSid and From are required.", "From")
+    try:
+        message = parse(form, business, gw().service.clock())
+    except GatewayError as exc:
+        # Not a number we can hold consent for (short code, alphanumeric sender...): nothing
+        # to record; an empty reply keeps Twilio from retrying.
+        log.warning("twilio message %s ignored: %s", message_sid(form), exc.code)
+        return twiml([])
+    handled = gw().messaging.handle(business, message)
+    replies = handled.replies
+    if message.channel == "sms" and (message.provider_keyword == "STOP" or
+                                     is_twilio_default_keyword(message.text) == "STOP"):
+        # Twilio has blocklisted the number and sends its own STOP reply; ours would fail
+        # with 21610. The opt-out is recorded all the same.
+        replies = ()
+    return twiml(replies)
+
+
+@bp.post("/hooks/twilio/status")
+def status() -> Any:
+    """Message status callback: a failure that means "stopped" becomes an opt-out."""
+    form = flask_request.form
+    business = _business(form.get("From", ""))
+    require_twilio_signature(auth_tokens(_settings(business)))
+    if business is None:
+        return error_json(404, "business_unknown", "No business uses the number in 'From'.",
+                          "From")
+    code = (form.get("ErrorCode") or "").strip()
+    state = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    sid = message_sid(form)
+    if state not in ("failed", "undelivered") or code not in TWILIO_STOP_ERRORS or not sid:
+        return Response(status=204)
+    recipient = form.get("To", "")
+    channel = "whatsapp" if recipient.lower().startswith("whatsapp:") else "sms"
+    try:
+        phone = to_e164(recipient, business.country)
+        sender = sender_address(channel, to_e164(form.get("From", ""), business.country,
+                                                 customer=False))
+    except GatewayError as exc:
+        log.warning("twilio status %s ignored: %s", sid, exc.code)
+        return Response(status=204)
+    recorded = gw().messaging.delivery_failure(
+        business, phone, code, channel=channel, key=f"twilio-status:{sid}:{code}",
+        occurred_at=gw().service.clock(), sender=sender,
+        evidence={"message_sid": sid, "message_status": state, "error_code": code})
+    log.info("twilio %s to %s: error %s, opt-out %s", state, mask(phone), code,
+             "recorded" if recorded else "not applicable")
+    return Response(status=204)
