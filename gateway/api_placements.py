@@ -125,6 +125,7 @@ def put_logo() -> Any:
         raise BadRequest("bad_field", field="logo", field_name="logo",
                          detail=f"an image of at most {MAX_LOGO_BYTES >> 20} MB")
     _service().set_logo(business(), request.get_data(cache=False))
+    gw().store.cache.clear()  # the business's settings changed
     return {"logo": True}
 
 

@@ -89,5 +89,6 @@ def revoke_api_key(key_id: int) -> Any:
     business = _business()
     if not gw().admin_store.revoke_api_key(business.id, key_id):
         abort(404)
+    gw().store.cache.clear()  # this process refuses the key at once, others within seconds
     flash(t("keys.revoked_done"))
     return redirect(url_for("admin.api_keys"))

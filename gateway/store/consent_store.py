@@ -33,6 +33,7 @@ from gateway.consent import (
 )
 from gateway.errors import Conflict, NotFound
 from gateway.normaliser import sha256_text
+from gateway.store.cache import TTLCache
 from gateway.store.convert import (
     business_from_row,
     event_from_row,
@@ -97,9 +98,10 @@ def _same_event(a: ConsentEvent, b: ConsentEvent) -> bool:
 class SqlStore:
     """The consent store on SQLAlchemy (SQLite or PostgreSQL)."""
 
-    def __init__(self, db: Database, clock: Clock = utcnow):
+    def __init__(self, db: Database, clock: Clock = utcnow, cache_ttl: float = 5.0):
         self.db = db
         self.clock = clock
+        self.cache = TTLCache(cache_ttl)
 
     # -- businesses ---------------------------------------------------------------------------
 
@@ -127,6 +129,7 @@ class SqlStore:
                 s.add(LedgerHead(business_id=row.id, seq=0, hash=ledger.GENESIS))
         except IntegrityError:
             raise Conflict("conflict", field="slug", value=slug) from None
+        self.cache.clear()
         return business_from_row(row)
 
     def update_business(self, slug: str, **fields: Any) -> Business:
@@ -139,22 +142,22 @@ class SqlStore:
                 if key == "topics":
                     value = topics_to_json(tuple(value))
                 setattr(row, key, value)
+        self.cache.clear()
         return business_from_row(row)
 
     def get_business(self, slug: str) -> Business | None:
-        with self.db.reading() as s:
-            row = s.scalar(select(BusinessRow).where(BusinessRow.slug == slug))
-            return business_from_row(row) if row else None
+        return next((b for b in self.list_businesses() if b.slug == slug), None)
 
     def business_by_id(self, business_id: int) -> Business | None:
-        with self.db.reading() as s:
-            row = s.get(BusinessRow, business_id)
-            return business_from_row(row) if row else None
+        return next((b for b in self.list_businesses() if b.id == business_id), None)
 
     def list_businesses(self) -> list[Business]:
-        with self.db.reading() as s:
-            return [business_from_row(r) for r in s.scalars(select(BusinessRow).order_by(
-                BusinessRow.id))]
+        """Every business (cached: read on every webhook and API call)."""
+        def load() -> list[Business]:
+            with self.db.reading() as s:
+                return [business_from_row(r) for r in s.scalars(select(BusinessRow).order_by(
+                    BusinessRow.id))]
+        return self.cache.get("businesses", load)
 
     def business_for_number(self, e164: str) -> Business | None:
         """The business that owns ``e164`` as its WhatsApp number or a Twilio number."""
@@ -164,10 +167,8 @@ class SqlStore:
         return None
 
     def business_for_meta_id(self, phone_number_id: str) -> Business | None:
-        with self.db.reading() as s:
-            row = s.scalar(select(BusinessRow).where(
-                BusinessRow.meta_phone_number_id == phone_number_id))
-            return business_from_row(row) if row else None
+        return next((b for b in self.list_businesses()
+                     if b.settings.get("meta_phone_number_id") == phone_number_id), None)
 
     # -- wordings -----------------------------------------------------------------------------
 
@@ -183,19 +184,25 @@ class SqlStore:
                              kind=kind, language=language, version=version, text=text,
                              sha256=sha256_text(text), created_at=self.clock())
             s.add(row)
+        self.cache.clear()
         return wording_from_row(row)
 
     def get_wording(self, wording_id: str) -> Wording | None:
-        with self.db.reading() as s:
-            row = s.get(WordingRow, wording_id)
-            return wording_from_row(row) if row else None
+        def load() -> Wording | None:
+            with self.db.reading() as s:
+                row = s.get(WordingRow, wording_id)
+                return wording_from_row(row) if row else None
+        return self.cache.get(("wording", wording_id), load, forever=True)  # immutable rows
 
     def current_wording(self, business_id: int, kind: str, language: str) -> Wording | None:
-        with self.db.reading() as s:
-            row = s.scalar(select(WordingRow).where(
-                WordingRow.business_id == business_id, WordingRow.kind == kind,
-                WordingRow.language == language).order_by(WordingRow.version.desc()).limit(1))
-            return wording_from_row(row) if row else None
+        def load() -> Wording | None:
+            with self.db.reading() as s:
+                row = s.scalar(select(WordingRow).where(
+                    WordingRow.business_id == business_id, WordingRow.kind == kind,
+                    WordingRow.language == language).order_by(WordingRow.version.desc())
+                    .limit(1))
+                return wording_from_row(row) if row else None
+        return self.cache.get(("current", business_id, kind, language), load)
 
     def list_wordings(self, business_id: int) -> list[Wording]:
         with self.db.reading() as s:
@@ -460,19 +467,30 @@ class SqlStore:
         parts = key.split("_")
         if len(parts) < 3 or parts[0] != "og":
             return None
-        with self.db.reading() as s:
-            row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == parts[1]))
-            if row is None or row.revoked_at is not None:
-                return None
-            if not secrets.compare_digest(row.key_hash, hashlib.sha256(key.encode()).hexdigest()):
-                return None
-            business = s.get(BusinessRow, row.business_id)
-            return (business_from_row(business), row.id) if business else None
+        digest = hashlib.sha256(key.encode()).hexdigest()
+
+        def load() -> tuple[int, int] | None:
+            with self.db.reading() as s:
+                row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == parts[1]))
+                if row is None or row.revoked_at is not None:
+                    return None
+                if not secrets.compare_digest(row.key_hash, digest):
+                    return None
+                return row.business_id, row.id
+
+        # Cached by the key's hash (never the key): a revocation reaches every process
+        # within the cache's lifetime, this one at once.
+        found = self.cache.get(("api_key", digest), load)
+        if found is None:
+            return None
+        business = self.business_by_id(found[0])
+        return (business, found[1]) if business else None
 
     def revoke_api_key(self, key_id: int) -> None:
         with self.db.writing() as s:
             s.execute(update(ApiKeyRow).where(ApiKeyRow.id == key_id)
                       .values(revoked_at=self.clock()))
+        self.cache.clear()
 
     def create_admin(self, username: str, password_hash: str, role: str = "admin",
                      business_id: int | None = None) -> int:
