@@ -14,10 +14,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.config import Settings
 from gateway.consent import CHANNELS
+from gateway.importer import OUTBOX_KIND as IMPORT_KIND
+from gateway.importer import Importer
 from gateway.outbox import Handler
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
+from gateway.store.bulk_store import BulkStore
 from gateway.store.consent_store import utcnow
+from gateway.store.export_store import ExportStore
+from gateway.store.imports_store import ImportStore
 from gateway.store.outbox_store import SqlOutbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +39,8 @@ class Gateway:
     outbox: SqlOutbox
     # kind -> handler run by `optin-gateway worker` (whatsapp sends, change notifications)
     outbox_handlers: dict[str, Handler] = field(default_factory=dict)
+    imports: Importer | None = None  # CSV import jobs (docs/imports.md)
+    exports: ExportStore | None = None  # streamed state and ledger exports
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -56,7 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from channels import ADAPTERS
-    from gateway import api, web
+    from gateway import api, api_imports, web
 
     db = Database(settings.database_url)
     store = SqlStore(db, clock=utcnow)
@@ -64,11 +71,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     service = ConsentService(store, subject_key=settings.subject_key, clock=utcnow,
                              allowed_channels=channels)
     app.extensions["gateway"] = Gateway(settings, db, store, service, SqlOutbox(db, utcnow))
+    gateway = app.extensions["gateway"]
+    gateway.imports = Importer(store, ImportStore(db, BulkStore(db, utcnow), utcnow), service,
+                               gateway.outbox, settings.instance_path / "imports", utcnow)
+    gateway.exports = ExportStore(db)
+    gateway.outbox_handlers[IMPORT_KIND] = gateway.imports.handle_outbox
 
     csrf = CSRFProtect(app)
     web.init_app(app)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer-token API: no cookies, so no CSRF
+    app.register_blueprint(api_imports.bp)
+    csrf.exempt(api_imports.bp)
     for adapter in ADAPTERS:
         app.register_blueprint(adapter.bp)
         if getattr(adapter, "CSRF_EXEMPT", False):

@@ -6,11 +6,12 @@ import os
 import secrets
 import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from werkzeug.security import generate_password_hash
 
 from gateway.config import ConfigError, Settings
@@ -126,15 +127,23 @@ def create_admin(username: str, password: str, role: str, slug: str | None) -> N
     click.echo(f"created {role} {username}")
 
 
-@main.command("verify-ledger")
+@main.command("verify-ledger", with_appcontext=False)
 @click.argument("slug", required=False)
-@with_appcontext
-def verify_ledger(slug: str | None) -> None:
+@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Verify an exported ledger JSONL instead of the database (no set-up needed)")
+def verify_ledger(slug: str | None, file: str | None) -> None:
     """Verify the hash chain(s); exit 1 and name the first bad entry if broken."""
-    try:
-        result = _gw().store.verify(slug)
-    except GatewayError as exc:
-        raise click.ClickException(exc.message("en")) from None
+    if file is not None:
+        from gateway.cli_imports import verify_file
+
+        result = verify_file(Path(file))
+    else:
+        ctx = click.get_current_context()  # the database check needs the configured app
+        ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
+        try:
+            result = _gw().store.verify(slug)
+        except GatewayError as exc:
+            raise click.ClickException(exc.message("en")) from None
     if result.ok:
         click.echo(f"ok: {result.entries} entries in {result.businesses} business chain(s)")
         return
@@ -228,3 +237,9 @@ def demo(serve: bool, port: int) -> None:
                                                             "gunicorn")
         os.execv(gunicorn, [  # noqa: S606 - replace this process with the servergunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}",
                             "--access-logfile", "-", "gateway.app:create_app()"])
+
+
+from gateway.cli_imports import export_command, import_command  # noqa: E402
+
+main.add_command(import_command)
+main.add_command(export_command)

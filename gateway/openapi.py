@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.openapi_imports import PATHS as IMPORTS_PATHS
+
 JSON = "application/json"
 
 
@@ -172,6 +174,7 @@ def spec() -> dict[str, Any]:
                               **_errors(400, 401, 422)}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+            **IMPORTS_PATHS,
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

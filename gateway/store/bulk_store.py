@@ -46,6 +46,9 @@ PERSONAL_COLUMNS = ("event_id", "contact_id", "data")
 JSON_COLUMNS = frozenset({"topics", "evidence", "data"})
 
 
+Extra = Callable[[Connection, list[bool]], None]
+
+
 @dataclass(frozen=True, slots=True)
 class BulkItem:
     """One event to record, with what ``record`` would get beside it."""
@@ -130,9 +133,10 @@ class BulkStore:
         self.clock = clock
 
     def record_batch(self, business_id: int, items: Sequence[BulkItem], *,
-                     extra: Callable[[Connection], None] | None = None) -> BatchResult:
-        """Record ``items`` in order, atomically; ``extra`` runs in the same transaction
-        (the importer's checkpoint), so the batch and its bookkeeping commit together."""
+                     extra: Extra | None = None) -> BatchResult:
+        """Record ``items`` in order, atomically. ``extra(conn, created)`` runs last in the
+        same transaction (the importer's checkpoint), so a batch and its bookkeeping commit
+        together or not at all."""
         for _attempt in range(3):
             try:
                 return self._record_once(business_id, items, extra)
@@ -141,7 +145,7 @@ class BulkStore:
         raise Conflict("conflict", field="idempotency_key")
 
     def _record_once(self, business_id: int, items: Sequence[BulkItem],
-                     extra: Callable[[Connection], None] | None) -> BatchResult:
+                     extra: Extra | None) -> BatchResult:
         with self.db.writing() as s:
             conn = s.connection()
             w = _Writer(conn)
@@ -183,7 +187,7 @@ class BulkStore:
                 conn.execute(update(LedgerHead).where(LedgerHead.business_id == business_id)
                              .values(seq=seq, hash=prev))
             if extra is not None:
-                extra(conn)
+                extra(conn, created)
             return BatchResult(created, seq, prev)
 
     @staticmethod

@@ -139,7 +139,7 @@ def test_a_failing_batch_writes_nothing(database_url: str) -> None:
     try:
         events = [e for e, _ in _events(service)]
 
-        def boom(_conn: Any) -> None:
+        def boom(_conn: Any, _created: list[bool]) -> None:
             raise RuntimeError("crash after the writes, before commit")
 
         with pytest.raises(RuntimeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -174,7 +175,7 @@ def test_openapi_document_is_valid_and_lists_every_route(client: FlaskClient, ap
 
     doc = client.get("/api/v1/openapi.json").get_json()
     validate(doc)
-    routes = {r.rule.removeprefix("/api/v1").replace("<path:phone>", "{phone}")
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule.removeprefix("/api/v1"))
               for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert routes == set(doc["paths"])
 
