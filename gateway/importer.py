@@ -135,10 +135,10 @@ class Preparer:
             except GatewayError as exc:
                 bads.append((row, exc.field, exc.code, _plain(exc.params), list(cells)))
                 continue
-            event = dataclasses.replace(event, idempotency_key=row_key(event))
+            key = row_key(event)
             digest = ledger.personal_digest(ctx.subject_key, event.personal)
-            template = make_template(event, digest)
-            goods.append((row, pack(event), digest,
+            template = make_template(event, digest, key)
+            goods.append((row, pack(event, key), digest,
                           (template.parts, template.order) if template else None))
         return goods, bads
 
@@ -147,14 +147,16 @@ def _plain(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v if isinstance(v, int | str | None) else str(v) for k, v in params.items()}
 
 
-def pack(event: ConsentEvent) -> Packed:
-    """An event as plain values (MappingProxyType does not pickle; tuples are cheap)."""
+def pack(event: ConsentEvent, idempotency_key: str | None = None) -> Packed:
+    """An event as plain values (MappingProxyType does not pickle; tuples are cheap),
+    optionally with another idempotency key."""
     w = event.wording
     return (event.event_id, event.business_id, event.business_slug, event.phone,
             event.subject_ref, str(event.action), str(event.status), event.topics,
             event.all_topics, event.channel, event.method,
             (w.id, w.version, w.language, w.sha256) if w else None, event.policy_id,
-            event.policy_version, event.language, event.occurred_at, event.idempotency_key,
+            event.policy_version, event.language, event.occurred_at,
+            idempotency_key or event.idempotency_key,
             dict(event.evidence), dict(event.personal), event.sender, event.actor)
 
 

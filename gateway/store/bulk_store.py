@@ -6,21 +6,22 @@ to what ``record`` would write one by one (tests/imports/test_bulk_store.py); a 
 idempotency key (in the store, or earlier in the batch) is skipped; contacts and consent
 state follow the same ordering rule (:func:`gateway.store.consent_store.supersedes`).
 
-Speed: reads go through SQLAlchemy Core (typed results), but the bulk INSERTs bypass its
-per-row type processing (measured at ~3x the cost of the DBAPI call itself) and hand
-pre-formatted tuples to the driver's ``executemany`` (SQLite) or ``COPY`` (PostgreSQL).
+Speed (measured, see docs/imports.md): SQLAlchemy's per-row type processing costs about
+three times the DBAPI call itself, so the batch statements here hand pre-formatted
+tuples straight to the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, update
+import psycopg
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from gateway import ledger
@@ -29,10 +30,10 @@ from gateway.consent import ConsentEvent
 from gateway.errors import Conflict, NotFound
 from gateway.store.consent_store import STATE_OF, supersedes, utcnow
 from gateway.store.engine import Database
-from gateway.store.tables import ContactRow, EventRow, LedgerHead, PersonalRow, StateRow
+from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
 
-IN_CHUNK = 900  # bound parameters per IN (...) query
-SQLITE_CACHE_KIB = 65536  # page cache of the writing connection: random index inserts at 1M rows
+IN_CHUNK = 2000  # bound parameters per IN (...) lookup on SQLite
+SQLITE_CACHE_KIB = 65536  # page cache of the writing connection (random index inserts)
 
 EVENT_COLUMNS = ("id", "business_id", "seq", "contact_id", "subject_ref", "action", "status",
                  "topics", "all_topics", "channel", "method", "wording_id", "wording_version",
@@ -41,11 +42,8 @@ EVENT_COLUMNS = ("id", "business_id", "seq", "contact_id", "subject_ref", "actio
                  "personal_digest", "sender", "actor", "prev_hash", "hash")
 STATE_COLUMNS = ("business_id", "contact_id", "topic", "status", "occurred_at", "event_id",
                  "channel", "updated_at")
-CONTACT_COLUMNS = ("business_id", "subject_ref", "phone", "name", "created_at")
+CONTACT_COLUMNS = ("id", "business_id", "subject_ref", "phone", "name", "created_at")
 PERSONAL_COLUMNS = ("event_id", "contact_id", "data")
-JSON_COLUMNS = frozenset({"topics", "evidence", "data"})
-
-
 Extra = Callable[[Connection, list[bool]], None]
 
 
@@ -81,12 +79,14 @@ def _dumps(value: Any) -> str:
 
 
 def _sqlite_time(value: datetime) -> str:
-    # The text form SQLAlchemy's SQLite DATETIME writes (naive UTC, microseconds).
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """The text SQLAlchemy's SQLite DATETIME stores: naive UTC with microseconds."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-class _Writer:
-    """Dialect-specific statement text and value formatting for one transaction."""
+class _Sql:
+    """Dialect differences of one transaction: placeholders, value formats, bulk insert."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -94,35 +94,56 @@ class _Writer:
         self.time: Callable[[datetime], Any] = (lambda v: v) if self.pg else _sqlite_time
         self.flag: Callable[[bool], Any] = bool if self.pg else int
 
-    def insert(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]],
-               *, conflict: str | None = None, copy: bool = True) -> None:
+    def rows(self, sql: str, *params: Any) -> list[Any]:
+        return list(self.conn.exec_driver_sql(sql if self.pg else sql.replace("%s", "?"),
+                                              params))
+
+    def lookup(self, sql: str, business_id: int, values: Sequence[Any]) -> list[Any]:
+        """``sql`` has ``{IN}`` where the values go: one array on PostgreSQL, chunked
+        placeholder lists on SQLite."""
+        if not values:
+            return []
+        if self.pg:
+            return self.rows(sql.replace("{IN}", "= ANY(%s)"), business_id, list(values))
+        out: list[Any] = []
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start:start + IN_CHUNK]
+            out.extend(self.rows(sql.replace("{IN}", f"IN ({', '.join('?' * len(chunk))})"),
+                                 business_id, *chunk))
+        return out
+
+    def insert(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        if self.pg and copy and conflict is None:
+        if self.pg:
             raw = self.conn.connection.dbapi_connection
             assert raw is not None
-            with raw.cursor() as cur, cur.copy(
+            with raw.cursor() as cur, cur.copy(  # type: ignore[attr-defined]
                     f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
                 for row in rows:
                     cp.write_row(row)
             return
-        mark = "%s" if self.pg else "?"
-        marks = ", ".join(f"{mark}::jsonb" if self.pg and c in JSON_COLUMNS else mark
-                          for c in columns)
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-        if conflict:
-            sql += f" ON CONFLICT ({conflict}) DO NOTHING"
-        self.conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+        marks = ", ".join("?" * len(columns))
+        self.conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) "
+                                  f"VALUES ({marks})", rows)  # type: ignore[arg-type]
 
-    def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def update_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             self.conn.exec_driver_sql(sql if self.pg else sql.replace("%s", "?"),
                                       rows)  # type: ignore[arg-type]
 
-
-def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+    def new_contact_ids(self, count: int) -> list[int]:
+        """Ids for new contacts. SQLite: after the current maximum (this transaction holds
+        the database write lock). PostgreSQL: from the column's own sequence, as an
+        ordinary INSERT would take them."""
+        if count == 0:
+            return []
+        if self.pg:
+            return [r[0] for r in self.rows(
+                "SELECT nextval(pg_get_serial_sequence('contacts', 'id')) "
+                "FROM generate_series(1, %s)", count)]
+        start = self.rows("SELECT COALESCE(MAX(id), 0) FROM contacts")[0][0]
+        return list(range(start + 1, start + 1 + count))
 
 
 class BulkStore:
@@ -140,65 +161,42 @@ class BulkStore:
         for _attempt in range(3):
             try:
                 return self._record_once(business_id, items, extra)
-            except IntegrityError:
-                continue  # a concurrent writer won a race on a contact: decide again
+            except (IntegrityError, psycopg.errors.UniqueViolation):
+                continue  # a concurrent writer added one of these contacts: decide again
         raise Conflict("conflict", field="idempotency_key")
 
     def _record_once(self, business_id: int, items: Sequence[BulkItem],
                      extra: Extra | None) -> BatchResult:
         with self.db.writing() as s:
-            conn = s.connection()
-            w = _Writer(conn)
-            if not w.pg:
-                conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-            # The same per-business lock as SqlStore.record (a no-op on SQLite, whose
-            # BEGIN IMMEDIATE already holds the database write lock).
-            head = conn.execute(select(LedgerHead.seq, LedgerHead.hash)
-                                .where(LedgerHead.business_id == business_id)
-                                .with_for_update()).one_or_none()
-            if head is None:
+            sql = _Sql(s.connection())
+            if not sql.pg:
+                sql.conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            # The same per-business lock as SqlStore.record (on SQLite, BEGIN IMMEDIATE
+            # already holds the database write lock).
+            head = sql.rows("SELECT seq, hash FROM ledger_heads WHERE business_id = %s"
+                            + (" FOR UPDATE" if sql.pg else ""), business_id)
+            if not head:
                 raise NotFound("business_unknown", value=str(business_id))
-            created, fresh = self._fresh(conn, business_id, items)
-            seq, prev = int(head.seq), str(head.hash)
+            seq, prev = int(head[0][0]), str(head[0][1])
+            created, fresh = self._fresh(sql, business_id, items)
             if fresh:
                 now = self.clock()
-                contacts = self._contacts(conn, w, business_id, fresh, now)
-                events: list[tuple[Any, ...]] = []
-                personal: list[tuple[Any, ...]] = []
-                for item in fresh:
-                    seq += 1
-                    event = item.event
-                    if item.template is not None:
-                        digest = item.template.entry_hash(seq, now, prev)
-                    else:
-                        digest = ledger.entry_hash(prev, ledger.payload(
-                            event, seq=seq, recorded_at=now, prev_hash=prev,
-                            personal_hash=item.personal_hash))
-                    contact_id = contacts[event.subject_ref]
-                    events.append(self._event_row(w, event, contact_id, seq, now, prev,
-                                                  item.personal_hash, digest))
-                    if event.personal:
-                        personal.append((event.event_id, contact_id,
-                                         _dumps(dict(event.personal))))
-                    prev = digest
-                w.insert(EventRow.__tablename__, EVENT_COLUMNS, events)
-                w.insert(PersonalRow.__tablename__, PERSONAL_COLUMNS, personal)
-                self._state(conn, w, business_id, fresh, contacts, now)
-                conn.execute(update(LedgerHead).where(LedgerHead.business_id == business_id)
-                             .values(seq=seq, hash=prev))
+                contacts, new = self._contacts(sql, business_id, fresh, now)
+                seq, prev = self._events(sql, fresh, contacts, seq, prev, now)
+                self._state(sql, business_id, fresh, contacts, new, now)
+                sql.update_many("UPDATE ledger_heads SET seq = %s, hash = %s "
+                                "WHERE business_id = %s", [(seq, prev, business_id)])
             if extra is not None:
-                extra(conn, created)
+                extra(sql.conn, created)
             return BatchResult(created, seq, prev)
 
     @staticmethod
-    def _fresh(conn: Connection, business_id: int, items: Sequence[BulkItem]
+    def _fresh(sql: _Sql, business_id: int, items: Sequence[BulkItem]
                ) -> tuple[list[bool], list[BulkItem]]:
         keys = list({item.event.idempotency_key for item in items})
-        known: set[str] = set()
-        for chunk in _chunks(keys):
-            known.update(conn.execute(select(EventRow.idempotency_key).where(
-                EventRow.business_id == business_id,
-                EventRow.idempotency_key.in_(chunk))).scalars())
+        known = {r[0] for r in sql.lookup(
+            "SELECT idempotency_key FROM consent_events WHERE business_id = %s AND "
+            "idempotency_key {IN}", business_id, keys)}
         created: list[bool] = []
         fresh: list[BulkItem] = []
         for item in items:
@@ -212,10 +210,10 @@ class BulkStore:
         return created, fresh
 
     @staticmethod
-    def _contacts(conn: Connection, w: _Writer, business_id: int, fresh: list[BulkItem],
-                  now: datetime) -> dict[str, int]:
-        """Contact id per subject_ref: existing ones updated like ``record`` does (phone
-        restored after an erasure, last name given wins), missing ones inserted."""
+    def _contacts(sql: _Sql, business_id: int, fresh: list[BulkItem], now: datetime
+                  ) -> tuple[dict[str, int], set[int]]:
+        """Contact id per subject_ref, and which ids are new. Existing contacts change as
+        ``record`` changes them (phone restored after an erasure, last name given wins)."""
         wanted: dict[str, tuple[str, str | None]] = {}
         for item in fresh:
             event = item.event
@@ -223,57 +221,73 @@ class BulkStore:
             old = wanted.get(event.subject_ref)
             wanted[event.subject_ref] = (event.phone, name or (old[1] if old else None))
         ids: dict[str, int] = {}
-        refs = list(wanted)
         changes: list[tuple[Any, ...]] = []
-        for chunk in _chunks(refs):
-            for row in conn.execute(select(ContactRow.id, ContactRow.subject_ref,
-                                           ContactRow.phone, ContactRow.name).where(
-                    ContactRow.business_id == business_id, ContactRow.subject_ref.in_(chunk))):
-                ids[row.subject_ref] = row.id
-                phone, name = wanted[row.subject_ref]
-                if phone != row.phone or (name and name != row.name):
-                    changes.append((phone, name or row.name, row.id))
-        missing = [ref for ref in refs if ref not in ids]
-        created_at = w.time(now)
-        w.insert(ContactRow.__tablename__, CONTACT_COLUMNS,
-                 [(business_id, ref, *wanted[ref], created_at) for ref in missing],
-                 conflict="business_id, subject_ref")
-        for chunk in _chunks(missing):
-            ids.update((r.subject_ref, r.id) for r in conn.execute(
-                select(ContactRow.id, ContactRow.subject_ref).where(
-                    ContactRow.business_id == business_id, ContactRow.subject_ref.in_(chunk))))
-        w.execute_many("UPDATE contacts SET phone = %s, name = %s WHERE id = %s", changes)
-        return ids
+        for contact_id, ref, phone_now, name_now in sql.lookup(
+                "SELECT id, subject_ref, phone, name FROM contacts WHERE business_id = %s "
+                "AND subject_ref {IN}", business_id, list(wanted)):
+            ids[ref] = contact_id
+            phone, name = wanted[ref]
+            if phone != phone_now or (name and name != name_now):
+                changes.append((phone, name or name_now, contact_id))
+        missing = [ref for ref in wanted if ref not in ids]
+        new_ids = sql.new_contact_ids(len(missing))
+        created_at = sql.time(now)
+        sql.insert(ContactRow.__tablename__, CONTACT_COLUMNS,
+                   [(cid, business_id, ref, *wanted[ref], created_at)
+                    for cid, ref in zip(new_ids, missing, strict=True)])
+        ids.update(zip(missing, new_ids, strict=True))
+        sql.update_many("UPDATE contacts SET phone = %s, name = %s WHERE id = %s", changes)
+        return ids, set(new_ids)
 
     @staticmethod
-    def _event_row(w: _Writer, event: ConsentEvent, contact_id: int, seq: int,
-                   now: datetime, prev: str, personal_hash: str | None,
-                   digest: str) -> tuple[Any, ...]:
-        wording = event.wording
-        return (
-            event.event_id, event.business_id, seq, contact_id, event.subject_ref,
-            str(event.action), str(event.status), _dumps(list(event.topics)),
-            w.flag(event.all_topics), event.channel, event.method,
-            wording.id if wording else None, wording.version if wording else None,
-            wording.language if wording else None, wording.sha256 if wording else None,
-            event.policy_id, event.policy_version, event.language, w.time(event.occurred_at),
-            w.time(now), event.idempotency_key, _dumps(dict(event.evidence)), personal_hash,
-            event.sender, event.actor, prev, digest,
-        )
+    def _events(sql: _Sql, fresh: list[BulkItem], contacts: dict[str, int], seq: int,
+                prev: str, now: datetime) -> tuple[int, str]:
+        """Continue the chain; insert the events and their personal data."""
+        recorded_at = sql.time(now)
+        recorded_iso = ledger.iso(now).encode()
+        time, flag = sql.time, sql.flag
+        events: list[tuple[Any, ...]] = []
+        personal: list[tuple[Any, ...]] = []
+        for item in fresh:
+            seq += 1
+            event = item.event
+            if item.template is not None:
+                digest = item.template.hash_with(seq, recorded_iso, prev)
+            else:
+                digest = ledger.entry_hash(prev, ledger.payload(
+                    event, seq=seq, recorded_at=now, prev_hash=prev,
+                    personal_hash=item.personal_hash))
+            contact_id = contacts[event.subject_ref]
+            w = event.wording
+            events.append((
+                event.event_id, event.business_id, seq, contact_id, event.subject_ref,
+                str(event.action), str(event.status), _dumps(list(event.topics)),
+                flag(event.all_topics), event.channel, event.method,
+                w.id if w else None, w.version if w else None, w.language if w else None,
+                w.sha256 if w else None, event.policy_id, event.policy_version,
+                event.language, time(event.occurred_at), recorded_at, event.idempotency_key,
+                _dumps(dict(event.evidence)), item.personal_hash, event.sender, event.actor,
+                prev, digest))
+            if event.personal:
+                personal.append((event.event_id, contact_id, _dumps(dict(event.personal))))
+            prev = digest
+        sql.insert(EventRow.__tablename__, EVENT_COLUMNS, events)
+        sql.insert(PersonalRow.__tablename__, PERSONAL_COLUMNS, personal)
+        return seq, prev
 
     @staticmethod
-    def _state(conn: Connection, w: _Writer, business_id: int, fresh: list[BulkItem],
-               contacts: dict[str, int], now: datetime) -> None:
+    def _state(sql: _Sql, business_id: int, fresh: list[BulkItem], contacts: dict[str, int],
+               new: set[int], now: datetime) -> None:
         """Apply the events to consent_state in order, with the rule ``record`` uses."""
-        contact_ids = sorted({contacts[item.event.subject_ref] for item in fresh})
         # (contact, topic) -> [status, occurred_at, event_id, channel, is_new, changed]
         table: dict[tuple[int, str], list[Any]] = {}
-        for chunk in _chunks(contact_ids):
-            for row in conn.execute(select(StateRow.contact_id, StateRow.topic, StateRow.status,
-                                           StateRow.occurred_at).where(
-                    StateRow.business_id == business_id, StateRow.contact_id.in_(chunk))):
-                table[(row.contact_id, row.topic)] = [row.status, row.occurred_at, None, None,
-                                                      False, False]
+        existing = sorted({contacts[i.event.subject_ref] for i in fresh} - new)
+        for contact_id, topic, status, occurred_at in sql.lookup(
+                "SELECT contact_id, topic, status, occurred_at FROM consent_state "
+                "WHERE business_id = %s AND contact_id {IN}", business_id, existing):
+            if isinstance(occurred_at, str):  # SQLite: the stored text, naive UTC
+                occurred_at = datetime.fromisoformat(occurred_at).replace(tzinfo=UTC)
+            table[(contact_id, topic)] = [status, occurred_at, None, None, False, False]
         for item in fresh:
             event = item.event
             status = STATE_OF[(event.action, event.status)]
@@ -287,17 +301,19 @@ class BulkStore:
                                 current[1]):
                     current[:4] = [status, event.occurred_at, event.event_id, event.channel]
                     current[5] = True
-        updated_at = w.time(now)
+        updated_at = sql.time(now)
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
-        for (contact_id, topic), (status, at, event_id, channel, new, changed) in table.items():
-            if new:
-                inserts.append((business_id, contact_id, topic, status, w.time(at), event_id,
-                                channel, updated_at))
+        for (contact_id, topic), (status, at, event_id, channel, is_new, changed) in \
+                table.items():
+            if is_new:
+                inserts.append((business_id, contact_id, topic, status, sql.time(at),
+                                event_id, channel, updated_at))
             elif changed:
-                updates.append((status, w.time(at), event_id, channel, updated_at, business_id,
-                                contact_id, topic))
-        w.insert(StateRow.__tablename__, STATE_COLUMNS, inserts)
-        w.execute_many("UPDATE consent_state SET status = %s, occurred_at = %s, event_id = %s, "
-                       "channel = %s, updated_at = %s WHERE business_id = %s AND "
-                       "contact_id = %s AND topic = %s", updates)
+                updates.append((status, sql.time(at), event_id, channel, updated_at,
+                                business_id, contact_id, topic))
+        sql.insert(StateRow.__tablename__, STATE_COLUMNS, inserts)
+        sql.update_many("UPDATE consent_state SET status = %s, occurred_at = %s, "
+                        "event_id = %s, channel = %s, updated_at = %s WHERE business_id = %s "
+                        "AND contact_id = %s AND topic = %s", updates)
+
