@@ -306,8 +306,13 @@ class Importer:
         except ImportProblem as exc:
             return self.jobs.finish(job_id, owner, failed=True, error_code=exc.code,
                                     error_params=_plain(exc.params))
-        except KeyboardInterrupt:
-            self.jobs.release(job_id, owner)  # resumable at once, from the last checkpoint
+        except BaseException:
+            # Interrupted or failed mid-way: the job stays resumable from its last checkpoint;
+            # give the lease back so a rerun can start at once.
+            try:
+                self.jobs.release(job_id, owner)
+            except Exception:  # noqa: BLE001 - the original error matters more
+                log.exception("could not release import job %s", job_id)
             raise
         if finished:
             return self.jobs.finish(job_id, owner)
