@@ -141,7 +141,7 @@ def export_command(slug: str, what: str, fmt: str | None, output: Path | None,
     blocks = export_blocks(_gw().exports, business, what, fmt, now=_gw().store.clock(),
                            bom=bom)
     if output is None:
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
         for block in blocks:
             stream.write(block)
         stream.flush()

@@ -336,7 +336,6 @@ class Importer:
             local = Preparer(ctx)
         pending: deque[tuple[Any, int, int]] = deque()
         in_flight = 2 * workers if workers else 0
-        complete = True
 
         def commit() -> None:
             nonlocal processed
@@ -351,7 +350,8 @@ class Importer:
                 progress(self.jobs.get_job(job.id))
 
         try:
-            for chunk in _chunks(rows, CHUNK_ROWS):
+            chunks = _chunks(rows, CHUNK_ROWS)
+            for chunk in chunks:
                 position = reader.bytes_read
                 if pool is not None:
                     pending.append((pool.apply_async(_work, (chunk, self.clock())), len(chunk),
@@ -363,15 +363,16 @@ class Importer:
                 while len(pending) > in_flight:
                     commit()
                 if time_limit is not None and time.monotonic() - started > time_limit:
-                    complete = False
-                    break
+                    while pending:
+                        commit()
+                    return next(chunks, None) is None  # a look ahead: anything left?
             while pending:
                 commit()
         finally:
             if pool is not None:
                 pool.terminate()
                 pool.join()
-        return complete
+        return True
 
 
 def _item(good: Good) -> BulkItem:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,20 +17,10 @@ from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
 from gateway.store.bulk_store import BulkItem, BulkStore
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
-from tests.conftest import make_url
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 24, 12, 0, 0, 123456, tzinfo=UTC)
 KEY = b"test-subject-key"
-
-
-@pytest.fixture
-def second_url(request: pytest.FixtureRequest, database_url: str, tmp_path: Path
-               ) -> Iterator[str]:
-    kind = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    other = tmp_path / "other"
-    other.mkdir()
-    yield from make_url(kind, other)
 
 
 def _store(url: str) -> tuple[Database, SqlStore, ConsentService]:
