@@ -78,10 +78,12 @@ def _clock(seconds: float) -> str:
               help="Language of the report's reasons")
 @click.option("--new", is_flag=True, help="Start a new job even if this file's last one "
               "was interrupted (rows already recorded are still skipped)")
+@click.option("--batch-rows", type=click.IntRange(1), default=None,
+              help="Rows per transaction (default 20000; smaller holds locks for less time)")
 @click.option("--quiet", is_flag=True, help="No progress line")
 @with_appcontext
 def import_command(slug: str, file: Path, workers: int | None, errors_path: Path | None,
-                   lang: str, new: bool, quiet: bool) -> None:
+                   lang: str, new: bool, batch_rows: int | None, quiet: bool) -> None:
     """Import paper opt-ins and opt-outs from a CSV FILE (UTF-8 or Shift_JIS)."""
     importer = _gw().imports
     business = _business(slug)
@@ -98,7 +100,7 @@ def import_command(slug: str, file: Path, workers: int | None, errors_path: Path
     progress = None if quiet else ProgressLine(job)
     started = time.monotonic()
     try:
-        job = importer.run(job.id, workers=workers, progress=progress)
+        job = importer.run(job.id, workers=workers, progress=progress, batch_rows=batch_rows)
     except GatewayError as exc:
         raise click.ClickException(exc.message(lang)) from None
     if progress is not None:

@@ -33,7 +33,7 @@ from gateway.store.engine import Database
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
 
 IN_CHUNK = 2000  # bound parameters per IN (...) lookup on SQLite
-SQLITE_CACHE_KIB = 65536  # page cache of the writing connection (random index inserts)
+SQLITE_CACHE_KIB = 32768  # page cache of the writing connection (random index inserts)
 
 EVENT_COLUMNS = ("id", "business_id", "seq", "contact_id", "subject_ref", "action", "status",
                  "topics", "all_topics", "channel", "method", "wording_id", "wording_version",

@@ -63,7 +63,7 @@ def test_a_long_job_continues_in_slices(gw: Any, business: Business, tmp_path: P
                                         monkeypatch: Any) -> None:
     import gateway.importer as importer
 
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(importer, "BATCH_ROWS", 2)
     monkeypatch.setattr(importer, "SLICE_SECONDS", 0.0)  # one batch per outbox run
     rows = [row(f"090-5555-{n:04d}", "offers") for n in range(5)]
     job = gw.imports.create_job(business, write_csv(tmp_path / "f.csv", rows), source="api",

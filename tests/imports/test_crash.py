@@ -50,7 +50,7 @@ def test_killed_import_resumes_and_records_every_good_row_once(
     marker = uuid.uuid4().hex
     env = _env(app_config, marker)
     command = [str(Path(sys.executable).parent / "optin-gateway"), "import", "demo", str(path),
-               "--workers", "2"]
+               "--workers", "2", "--batch-rows", "4000"]
     proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     sha = inspect_file(path).sha256

@@ -169,7 +169,7 @@ def test_a_failed_batch_is_retried_from_its_checkpoint(gw: Any, business: Busine
                                                        tmp_path: Path, monkeypatch: Any) -> None:
     import gateway.importer as importer
 
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(importer, "BATCH_ROWS", 3)
     rows = [row(f"090-4444-{n:04d}", "offers") for n in range(10)] + [row("bad", "offers")]
     path = write_csv(tmp_path / "f.csv", rows)
     job = gw.imports.create_job(business, path, source="cli", actor="test")
