@@ -15,6 +15,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gateway.config import Settings
 from gateway.confirmations import ConfirmationService
 from gateway.consent import CHANNELS
+from gateway.importer import OUTBOX_KIND as IMPORT_KIND
+from gateway.importer import Importer
 from gateway.messaging import Messaging
 from gateway.outbox import Handler
 from gateway.placement_service import PlacementService
@@ -22,8 +24,11 @@ from gateway.proof import ProofService
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
 from gateway.store.admin_store import AdminStore
+from gateway.store.bulk_store import BulkStore
 from gateway.store.confirmation_store import SqlConfirmations
 from gateway.store.consent_store import utcnow
+from gateway.store.export_store import ExportStore
+from gateway.store.imports_store import ImportStore
 from gateway.store.ivr_store import SqlIvrStore
 from gateway.store.messaging_store import SqlMessagingStore
 from gateway.store.outbox_store import SqlOutbox
@@ -53,6 +58,8 @@ class Gateway:
     admin_store: AdminStore | None = None  # the /admin dashboard queries
     ivr: SqlIvrStore | None = None  # IVR call state per CallSid (channels/voice.py)
     messaging: Messaging | None = None  # SMS and WhatsApp conversations
+    imports: Importer | None = None  # CSV import jobs (docs/imports.md)
+    exports: ExportStore | None = None  # streamed state and ledger exports
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -75,7 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from channels import ADAPTERS
-    from gateway import admin, api, api_placements, api_proof, web
+    from gateway import admin, api, api_imports, api_placements, api_proof, web
 
     db = Database(settings.database_url)
     store = SqlStore(db, clock=utcnow)
@@ -93,6 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     gateway.proof = proof
     service.listeners.append(proof.on_recorded)  # change notifications, suppression lifts
     service.suppressed = proof.suppressed  # re-import block after an erasure
+    service.suppressed_refs = proof.suppressed_refs
     gateway.outbox_handlers["webhook"] = proof.deliver_webhook
     gateway.answers = SqlAnswerLog(db, utcnow)  # honour-deadline report (issue 9)
     service.answer_log = gateway.answers.record
@@ -103,6 +111,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     proof.erasers.append(lambda b, _phone, ref: {"ivr_calls": ivr_store.erase(b.id, ref)})
     gateway.messaging = Messaging(SqlMessagingStore(db, utcnow), service, store, peers=gateway)
     gateway.outbox_handlers["whatsapp_send"] = make_whatsapp_sender(settings, store.business_by_id)
+    gateway.imports = Importer(store, ImportStore(db, BulkStore(db, utcnow), utcnow), service,
+                               outbox, settings.instance_path / "imports", utcnow)
+    gateway.exports = ExportStore(db)
+    gateway.outbox_handlers[IMPORT_KIND] = gateway.imports.handle_outbox
 
     csrf = CSRFProtect(app)
     web.init_app(app)
@@ -113,6 +125,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_placements.bp)
     csrf.exempt(api_placements.bp)
     app.register_blueprint(admin.bp)  # staff dashboard: session + CSRF on every form
+    app.register_blueprint(api_imports.bp)
+    csrf.exempt(api_imports.bp)
     for adapter in ADAPTERS:
         app.register_blueprint(adapter.bp)
         if getattr(adapter, "CSRF_EXEMPT", False):

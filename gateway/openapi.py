@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.openapi_imports import PATHS as IMPORTS_PATHS
 from gateway.openapi_placements import PATHS as PLACEMENT_PATHS
 from gateway.openapi_proof import PATHS as PROOF_PATHS
 
@@ -185,6 +186,7 @@ def spec() -> dict[str, Any]:
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             **PROOF_PATHS,
+            **IMPORTS_PATHS,
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

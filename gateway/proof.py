@@ -321,6 +321,10 @@ class ProofService:
 
     # -- erasure ----------------------------------------------------------------------------
 
+    def suppressed_refs(self, business_id: int) -> frozenset[str]:
+        """Every suppressed subject ref of a business (bulk imports check rows against it)."""
+        return self.store.active_suppressions(business_id)
+
     def suppressed(self, business_id: int, subject_ref: str) -> bool:
         """Is this keyed hash suppressed after an erasure (imports refused)?"""
         found = self.store.suppression(business_id, subject_ref)

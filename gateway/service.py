@@ -69,6 +69,7 @@ class ConsentService:
         self.listeners: list[Callable[[Recorded], None]] = []
         # (business id, subject ref) -> erased and suppressed? Set by the proof area.
         self.suppressed: Callable[[int, str], bool] | None = None
+        self.suppressed_refs: Callable[[int], frozenset[str]] | None = None  # bulk imports
         # (business id, subject ref, answer, sender) -> None: the honour-deadline log.
         self.answer_log: Callable[[int, str, Eligibility, str | None], None] | None = None
         self.bulk_answer_log: Callable[[int, list[tuple[str, str, bool, str]], str | None],

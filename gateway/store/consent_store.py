@@ -90,6 +90,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def supersedes(action: Action, new_status: str, occurred_at: datetime, current_status: str,
+               current_at: datetime) -> bool:
+    """Does an event replace a topic's current state? Shared by ``record`` and the bulk path.
+
+    Order by when the customer acted; a tie goes to the opt-out (design rule 2). A repeated
+    form that still needs confirming never downgrades a confirmed consent.
+    """
+    newer = occurred_at > current_at or (occurred_at == current_at and action is Action.OPT_OUT)
+    downgrade = new_status == "pending" and current_status == "opted_in"
+    return newer and not downgrade
+
+
 def _same_event(a: ConsentEvent, b: ConsentEvent) -> bool:
     return (a.subject_ref, a.action, a.topics, a.channel) == (
         b.subject_ref, b.action, b.topics, b.channel)
@@ -311,11 +323,8 @@ class SqlStore:
                                status=new_status, occurred_at=event.occurred_at,
                                event_id=event.event_id, channel=event.channel, updated_at=now))
                 continue
-            newer = event.occurred_at > row.occurred_at or (
-                event.occurred_at == row.occurred_at and event.action is Action.OPT_OUT)
-            # A repeated form that still needs confirming never downgrades a confirmed consent.
-            downgrade = new_status == "pending" and row.status == "opted_in"
-            if newer and not downgrade:
+            if supersedes(event.action, new_status, event.occurred_at, row.status,
+                          row.occurred_at):
                 row.status = new_status
                 row.occurred_at = event.occurred_at
                 row.event_id = event.event_id

@@ -151,6 +151,12 @@ class SqlProofStore:
             return Suppression(row.reason, row.created_at, row.lifted_at,
                                row.lifted_by_event_id) if row else None
 
+    def active_suppressions(self, business_id: int) -> frozenset[str]:
+        """Subject refs erased at their request and not yet lifted by a fresh opt-in."""
+        with self.db.reading() as s:
+            return frozenset(s.scalars(select(SuppressionRow.subject_ref).where(
+                SuppressionRow.business_id == business_id, SuppressionRow.lifted_at.is_(None))))
+
     def has_active_suppressions(self, business_id: int) -> bool:
         with self.db.reading() as s:
             return s.scalar(select(SuppressionRow.subject_ref).where(

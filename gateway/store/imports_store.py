@@ -1,0 +1,164 @@
+"""SQL of import jobs: create, claim with a lease, commit a batch with its checkpoint, report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, or_, select, update
+
+from gateway.import_jobs import DONE, FAILED, QUEUED, RUNNING, UNFINISHED, ImportJob
+from gateway.import_rows import FileInfo
+from gateway.imports_texts import ImportBusy, ImportNotFound
+from gateway.store.bulk_store import BatchResult, BulkItem, BulkStore
+from gateway.store.consent_store import utcnow
+from gateway.store.engine import Database
+from gateway.store.tables_imports import ImportErrorRow, ImportJobRow
+
+# (row, column, code, params, original values)
+RowError = tuple[int, str | None, str, dict[str, Any], list[str]]
+
+
+def _job(row: ImportJobRow) -> ImportJob:
+    return ImportJob(
+        id=row.id, business_id=row.business_id, status=row.status, source=row.source,
+        actor=row.actor, filename=row.filename, path=row.path, sha256=row.sha256,
+        size_bytes=row.size_bytes, encoding=row.encoding, columns=tuple(row.columns or ()),
+        rows_processed=row.rows_processed, bytes_processed=row.bytes_processed,
+        recorded=row.recorded, duplicates=row.duplicates, failed=row.failed,
+        error_code=row.error_code, error_params=row.error_params, lease_owner=row.lease_owner,
+        lease_until=row.lease_until, created_at=row.created_at, started_at=row.started_at,
+        updated_at=row.updated_at, finished_at=row.finished_at)
+
+
+class ImportStore:
+    def __init__(self, db: Database, bulk: BulkStore, clock: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.bulk = bulk
+        self.clock = clock
+
+    def create_job(self, job_id: str, business_id: int, *, source: str, actor: str | None,
+                   filename: str, path: str, info: FileInfo, columns: Sequence[str]
+                   ) -> ImportJob:
+        now = self.clock()
+        row = ImportJobRow(
+            id=job_id, business_id=business_id, status=QUEUED, source=source, actor=actor,
+            filename=filename[:255], path=path, sha256=info.sha256, size_bytes=info.size,
+            encoding=info.encoding, columns=list(columns), rows_processed=0,
+            bytes_processed=0, recorded=0, duplicates=0, failed=0, created_at=now,
+            updated_at=now)
+        with self.db.writing() as s:
+            s.add(row)
+        return _job(row)
+
+    def get_job(self, job_id: str, business_id: int | None = None) -> ImportJob:
+        with self.db.reading() as s:
+            row = s.get(ImportJobRow, job_id)
+        if row is None or (business_id is not None and row.business_id != business_id):
+            raise ImportNotFound(value=job_id)
+        return _job(row)
+
+    def find_unfinished(self, business_id: int, sha256: str) -> ImportJob | None:
+        """The latest queued or interrupted job of this business for the same file."""
+        with self.db.reading() as s:
+            row = s.scalar(select(ImportJobRow).where(
+                ImportJobRow.business_id == business_id, ImportJobRow.sha256 == sha256,
+                ImportJobRow.status.in_(UNFINISHED)).order_by(
+                ImportJobRow.created_at.desc()).limit(1))
+        return _job(row) if row else None
+
+    def list_jobs(self, business_id: int, limit: int = 50) -> list[ImportJob]:
+        with self.db.reading() as s:
+            return [_job(r) for r in s.scalars(select(ImportJobRow).where(
+                ImportJobRow.business_id == business_id).order_by(
+                ImportJobRow.created_at.desc()).limit(limit))]
+
+    def claim(self, job_id: str, owner: str, lease: timedelta,
+              owner_is_dead: Callable[[str | None], bool]) -> ImportJob:
+        """Take the job's lease (compare-and-set); ImportBusy while a live owner holds it."""
+        now = self.clock()
+        job = self.get_job(job_id)
+        if job.status not in UNFINISHED:
+            return job
+        held = job.lease_owner is not None and job.lease_owner != owner and \
+            job.lease_until is not None and job.lease_until > now
+        if held and not owner_is_dead(job.lease_owner):
+            raise ImportBusy(value=job_id, owner=job.lease_owner)
+        with self.db.writing() as s:
+            stmt = update(ImportJobRow).where(ImportJobRow.id == job_id)
+            stmt = stmt.where(ImportJobRow.lease_owner.is_(None)) if job.lease_owner is None \
+                else stmt.where(ImportJobRow.lease_owner == job.lease_owner)
+            done = s.execute(stmt.values(
+                status=RUNNING, lease_owner=owner, lease_until=now + lease, updated_at=now,
+                started_at=job.started_at or now)).rowcount  # type: ignore[attr-defined]
+        if done != 1:
+            raise ImportBusy(value=job_id, owner="another process")
+        return self.get_job(job_id)
+
+    def commit_batch(self, job_id: str, business_id: int, owner: str, items: Sequence[BulkItem],
+                     errors: Sequence[RowError], *, rows_processed: int, bytes_processed: int,
+                     lease: timedelta) -> BatchResult:
+        """Record a batch of good rows, its bad rows and the job's checkpoint atomically.
+
+        The checkpoint update only matches while ``owner`` holds the lease: a process that
+        lost its job to another one rolls its batch back instead of writing it twice.
+        """
+        now = self.clock()
+
+        def checkpoint(conn: Connection, created: list[bool]) -> None:
+            recorded = sum(created)
+            if errors:
+                conn.execute(insert(ImportErrorRow), [
+                    {"job_id": job_id, "row": row, "column": column, "code": code,
+                     "params": params, "values": values}
+                    for row, column, code, params, values in errors])
+            result = conn.execute(update(ImportJobRow).where(
+                ImportJobRow.id == job_id, ImportJobRow.lease_owner == owner).values(
+                rows_processed=rows_processed, bytes_processed=bytes_processed,
+                recorded=ImportJobRow.recorded + recorded,
+                duplicates=ImportJobRow.duplicates + (len(created) - recorded),
+                failed=ImportJobRow.failed + len(errors), updated_at=now,
+                lease_until=now + lease))
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise ImportBusy(value=job_id, owner="another process")
+
+        return self.bulk.record_batch(business_id, items, extra=checkpoint)
+
+    def finish(self, job_id: str, owner: str, *, failed: bool = False,
+               error_code: str | None = None, error_params: dict[str, Any] | None = None
+               ) -> ImportJob:
+        now = self.clock()
+        with self.db.writing() as s:
+            s.execute(update(ImportJobRow).where(
+                ImportJobRow.id == job_id,
+                or_(ImportJobRow.lease_owner == owner, ImportJobRow.lease_owner.is_(None))
+            ).values(status=FAILED if failed else DONE, error_code=error_code,
+                     error_params=error_params, finished_at=now, updated_at=now,
+                     lease_owner=None, lease_until=None))
+        return self.get_job(job_id)
+
+    def release(self, job_id: str, owner: str) -> None:
+        """Give the lease back (interrupted): the job stays resumable at its checkpoint."""
+        with self.db.writing() as s:
+            s.execute(update(ImportJobRow).where(
+                ImportJobRow.id == job_id, ImportJobRow.lease_owner == owner).values(
+                lease_owner=None, lease_until=None, updated_at=self.clock()))
+
+    def iter_errors(self, job_id: str) -> Iterator[RowError]:
+        """Bad rows in row order, streamed."""
+        with self.db.reading() as s:
+            rows = s.execute(select(ImportErrorRow.row, ImportErrorRow.column,
+                                    ImportErrorRow.code, ImportErrorRow.params,
+                                    ImportErrorRow.values)
+                             .where(ImportErrorRow.job_id == job_id)
+                             .order_by(ImportErrorRow.row).execution_options(yield_per=2000))
+            try:
+                for row in rows:
+                    yield (row.row, row.column, row.code, dict(row.params or {}),
+                           list(row.values or []))
+            finally:
+                rows.close()
+
+
+__all__ = ["ImportStore", "RowError", "DONE", "FAILED", "QUEUED", "RUNNING"]

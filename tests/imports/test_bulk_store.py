@@ -1,0 +1,141 @@
+"""The bulk path writes the same chain, contacts and state as ``SqlStore.record``."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gateway import ledger
+from gateway.chain_template import make_template
+from gateway.cli import setup_business
+from gateway.consent import Capture, ConsentEvent
+from gateway.service import ConsentService
+from gateway.store import Database, SqlStore
+from gateway.store.bulk_store import BulkItem, BulkStore
+from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
+
+T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 24, 12, 0, 0, 123456, tzinfo=UTC)
+KEY = b"test-subject-key"
+
+
+def _store(url: str) -> tuple[Database, SqlStore, ConsentService]:
+    db = Database(url)
+    db.upgrade()
+    store = SqlStore(db, clock=lambda: NOW)
+    setup_business(store, slug="demo", name="Sakura Coffee", aliases=("さくらコーヒー",),
+                   whatsapp="+81345678901", country="JP", languages=("ja", "en"))
+    return db, store, ConsentService(store, subject_key=KEY, clock=lambda: NOW)
+
+
+def _events(service: ConsentService) -> list[tuple[ConsentEvent, str | None]]:
+    business = service.business("demo")
+    a, b, c = "090-1234-5678", "080-2222-3333", "+81 70 4444 5555"
+
+    def cap(phone: str, at: datetime, **kw: Any) -> Capture:
+        base: dict[str, Any] = dict(business="demo", phone=phone, channel="paper",
+                                    method="signature", topics=("offers", "newsletter"),
+                                    wording_kind="paper", occurred_at=at,
+                                    evidence={"evidence_ref": "F-1", "row": 2},
+                                    actor="import:test")
+        base.update(kw)
+        return Capture(**base)
+
+    captures = [
+        cap(a, T0, personal={"name": "山田 太郎"}),
+        cap(b, T0, topics=("order_updates",)),
+        cap(a, T0 + timedelta(days=2), action="opt_out", topics=None, wording_kind=None),
+        cap(a, T0 + timedelta(days=1)),  # older than the opt-out: ledger only
+        cap(c, T0, pending=True, idempotency_key="pending-c"),
+        cap(c, T0 + timedelta(hours=1), idempotency_key="confirmed-c"),
+        cap(c, T0 + timedelta(hours=2), pending=True, idempotency_key="pending-again-c"),
+        cap(b, T0, action="opt_out", topics=("order_updates",), wording_kind=None),  # tie
+        cap(b, T0 + timedelta(days=3), topics=("order_updates",), personal={"name": "Hanako"},
+            evidence={"evidence_ref": "sentinel 7361904582713650429"}),  # no template
+    ]
+    out = []
+    for capture in captures:
+        event = service.prepare(capture, business)
+        out.append((event, ledger.personal_digest(KEY, event.personal)))
+    return out
+
+
+def _dump(db: Database) -> dict[str, Any]:
+    with db.reading() as s:
+        events = [(r.seq, r.id, r.idempotency_key, r.prev_hash, r.hash, r.personal_digest)
+                  for r in s.scalars(select(EventRow).order_by(EventRow.seq))]
+        contacts = sorted((r.subject_ref, r.phone, r.name) for r in s.scalars(select(ContactRow)))
+        ids = {r.id: r.subject_ref for r in s.scalars(select(ContactRow))}
+        state = sorted((ids[r.contact_id], r.topic, r.status, r.occurred_at, r.event_id,
+                        r.channel) for r in s.scalars(select(StateRow)))
+        personal = sorted((r.event_id, ids[r.contact_id], tuple(sorted(r.data.items())))
+                          for r in s.scalars(select(PersonalRow)))
+    return {"events": events, "contacts": contacts, "state": state, "personal": personal}
+
+
+def test_bulk_and_single_paths_write_identical_chains(database_url: str,
+                                                      second_url: str) -> None:
+    db1, store1, service1 = _store(database_url)
+    db2, store2, _ = _store(second_url)
+    try:
+        events = _events(service1)
+        for event, digest in events:
+            store1.record(event, digest)
+        items = [BulkItem(e, d, make_template(e, d)) for e, d in events]
+        assert items[-1].template is None and items[0].template is not None
+        bulk = BulkStore(db2, clock=lambda: NOW)
+        first = bulk.record_batch(1, items[:4])
+        second = bulk.record_batch(1, items[4:] + items[:2])  # repeats are skipped
+        assert first.created == [True] * 4
+        assert second.created == [True] * 5 + [False, False]
+        one, two = _dump(db1), _dump(db2)
+        assert one["events"] == two["events"]
+        assert one == two
+        assert second.head_hash == one["events"][-1][4]
+        assert store2.verify("demo").ok and store2.verify("demo").entries == len(events)
+    finally:
+        db1.dispose()
+        db2.dispose()
+
+
+def test_bulk_state_follows_the_ordering_rules(database_url: str) -> None:
+    db, store, service = _store(database_url)
+    try:
+        business = service.business("demo")
+        events = [event for event, _ in _events(service)]
+        BulkStore(db, clock=lambda: NOW).record_batch(business.id, [BulkItem(e) for e in events])
+        state = store.contact_state(business.id, service.ref(business, "+819012345678"))
+        assert {t: s.status for t, s in state.topics.items()} == {
+            t: "opted_out" for t in business.topic_keys}
+        assert state.name == "山田 太郎"
+        b = store.contact_state(business.id, service.ref(business, "+818022223333"))
+        assert b.topics["order_updates"].status == "opted_in"  # later re-opt-in wins
+        assert b.name == "Hanako"
+        c = store.contact_state(business.id, service.ref(business, "+817044445555"))
+        assert c.topics["offers"].status == "opted_in"  # a later pending never downgrades
+        assert store.verify("demo").ok
+    finally:
+        db.dispose()
+
+
+def test_a_failing_batch_writes_nothing(database_url: str) -> None:
+    db, store, service = _store(database_url)
+    try:
+        events = [e for e, _ in _events(service)]
+
+        def boom(_conn: Any, _created: list[bool]) -> None:
+            raise RuntimeError("crash after the writes, before commit")
+
+        with pytest.raises(RuntimeError):
+            BulkStore(db).record_batch(1, [BulkItem(e) for e in events], extra=boom)
+        assert store.count_events(1) == 0
+        assert _dump(db)["contacts"] == [] and store.verify("demo").ok
+        broken = dataclasses.replace(events[0], business_id=999)
+        with pytest.raises(Exception):  # noqa: B017 - unknown business: nothing written
+            BulkStore(db).record_batch(999, [BulkItem(broken)])
+    finally:
+        db.dispose()
