@@ -157,10 +157,11 @@
     // Say so on the button for a moment (its label comes from the page, in its language).
     var done = button.getAttribute("data-copied");
     if (!done) { return; }
-    var before = button.textContent;
-    button.textContent = "✓ " + done;
+    var label = button.querySelector("[data-label]") || button;
+    var before = label.textContent;
+    label.textContent = done;
     button.classList.add("copied");
-    window.setTimeout(function () { button.textContent = before; button.classList.remove("copied"); }, 1800);
+    window.setTimeout(function () { label.textContent = before; button.classList.remove("copied"); }, 1800);
   }
 
   function copy(el, button) {

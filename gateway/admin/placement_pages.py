@@ -39,6 +39,7 @@ COUNTS = ("scans", "clicks", "visits", "bot_hits", "chats_started", "chats_stale
           "opt_ins_pending", "opt_outs")
 STEP_COLOURS = ("#2f6fdb", "#128c7e", "#0ca678", "#d64545")
 PREVIEW_SIZE = 512  # the preview is drawn at this width whatever size is downloaded
+SAMPLE_REF = "ref:XXXXXXXX"  # stands for the code in the default drafts shown on the form
 
 
 def _service() -> PlacementService:
@@ -168,7 +169,7 @@ def placement_form(business: Business, **kwargs: Any) -> PlacementForm:
 
 def form_page(business: Business, form: PlacementForm, status: int = 200) -> Any:
     languages = [code for code in ("ja", "en") if code in business.languages] or ["en"]
-    defaults = {code: PREFILLED[code].format(name=business.name, token="ref:XXXXXXXX")
+    defaults = {code: PREFILLED[code].format(name=business.name, token=SAMPLE_REF)
                 for code in languages}
     return render_template("admin/placement_new.html", form=form, languages=languages,
                            defaults=defaults, **helpers(business)), status

@@ -294,9 +294,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "funnel.of_opt_ins": ("{pct} of opt-ins", "オプトインの{pct}"),
     "funnel.split": ("{scans} scans · {clicks} clicks", "スキャン {scans} · クリック {clicks}"),
     "funnel.rate_label": ("of the step before", "前の段階に対する割合"),
-    "funnel.extra": ("{unique} unique visitors. Not counted: {bots} bot and link-preview hits, "
-                     "{stale} late chats. {pending} opt-ins await confirmation.",
-                     "ユニーク訪問者 {unique}人。集計対象外：ボット・リンクプレビュー {bots}件、"
+    "funnel.extra": ("Unique visitors: {unique}. Not counted: {bots} bot and link-preview "
+                     "hits, {stale} late chats. {pending} opt-ins await confirmation.",
+                     "ユニーク訪問者：{unique}人。集計対象外：ボット・リンクプレビュー {bots}件、"
                      "遅いチャット {stale}件。確認待ちのオプトイン {pending}件。"),
     "funnel.extra_total": ("Not counted: {bots} bot and link-preview hits, {stale} late chats. "
                            "{pending} opt-ins await confirmation.",
