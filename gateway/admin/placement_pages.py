@@ -270,16 +270,17 @@ def placement(code: str, retire_form: RetireForm | None = None) -> Any:
     has_logo = service.logo_path(business) is not None
     opts, query = qr_options(business, has_logo)
     links = service.links(found, request.url_root)
-    image = {fmt: f"/l/{found.code}/{name}?" + "&".join(f"{k}={v}" for k, v in query.items())
-             for fmt, name in (("png", "qr.png"), ("svg", "qr.svg"))}
-    preview = f"/l/{found.code}/qr.png?" + "&".join(
-        f"{k}={PREVIEW_SIZE if k == 'size' else v}" for k, v in query.items())
+    # The public image routes of channels/links.py, with the options chosen here.
+    image = {fmt: url_for("links.image", code=found.code, name=f"qr.{fmt}", **query)
+             for fmt in ("png", "svg")}
+    preview = url_for("links.image", code=found.code, name="qr.png",
+                      **{**query, "size": str(PREVIEW_SIZE)})
     if retire_form is None and is_admin() and found.active:
         retire_form = RetireForm(formdata=None)
     return render_template(
         "admin/placement.html", p=found, f=data, steps=steps(data), links=links, opts=opts,
         sizes=SIZES, ec_levels=EC_LEVELS, has_logo=has_logo, image=image, preview=preview,
-        poster=f"/l/{found.code}/poster.pdf", days=days, periods=PERIODS,
+        poster=url_for("links.image", code=found.code, name="poster.pdf"), days=days, periods=PERIODS,
         retire_form=retire_form, charts={"funnel": funnel_chart(data)},
         topic=business.topic(found.topic) if found.topic else None, **helpers(business))
 
