@@ -83,7 +83,53 @@
     });
   }
 
-  var KINDS = { stacked: stacked, overview: overview, rates: rates };
+  function grouped(canvas, d) {
+    // Placements side by side, horizontal: long labels stay readable.
+    var options = baseOptions();
+    options.indexAxis = "y";
+    options.plugins.tooltip = { mode: "index", intersect: false };
+    options.scales = {
+      x: { beginAtZero: true, ticks: { precision: 0 }, grid: { color: "#eef1f5" } },
+      y: { grid: { display: false }, ticks: { callback: function (v) {
+        var text = this.getLabelForValue(v);
+        return text.length > 34 ? text.slice(0, 33) + "…" : text;
+      } } }
+    };
+    var box = canvas.parentNode;
+    var rows = parseInt(box.getAttribute("data-grow-rows") || "0", 10);
+    if (rows > 6) { box.style.height = (120 + rows * 34) + "px"; }
+    return new window.Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: d.labels,
+        datasets: d.datasets.map(function (s) {
+          return { label: s.label, data: s.data, backgroundColor: s.color, borderRadius: 2, maxBarThickness: 12 };
+        })
+      },
+      options: options
+    });
+  }
+
+  function funnel(canvas, d) {
+    // One bar per step; the tooltip names the share of the step before.
+    var options = baseOptions();
+    options.plugins.legend = { display: false };
+    options.plugins.tooltip = { callbacks: { label: function (ctx) {
+      var r = d.rates[ctx.dataIndex];
+      return " " + ctx.parsed.y.toLocaleString() + (r === null ? "" : " (" + r.toFixed(1) + "% " + d.rate_label + ")");
+    } } };
+    options.scales = {
+      x: { grid: { display: false } },
+      y: { beginAtZero: true, ticks: { precision: 0 }, grid: { color: "#eef1f5" } }
+    };
+    return new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: d.labels, datasets: [{ data: d.values, backgroundColor: d.colors, borderRadius: 4, maxBarThickness: 64 }] },
+      options: options
+    });
+  }
+
+  var KINDS = { stacked: stacked, overview: overview, rates: rates, grouped: grouped, funnel: funnel };
 
   function drawCharts() {
     var data = chartData();
@@ -107,6 +153,34 @@
     });
   }
 
+  function copied(button) {
+    // Say so on the button for a moment (its label comes from the page, in its language).
+    var done = button.getAttribute("data-copied");
+    if (!done) { return; }
+    var label = button.querySelector("[data-label]") || button;
+    var before = label.textContent;
+    label.textContent = done;
+    button.classList.add("copied");
+    window.setTimeout(function () { label.textContent = before; button.classList.remove("copied"); }, 1800);
+  }
+
+  function copy(el, button) {
+    var text = el.textContent.trim();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { copied(button); }, function () { select(el); });
+    } else {
+      select(el);  // plain http: the text is selected for Ctrl+C
+    }
+  }
+
+  function select(el) {
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+
   function wire() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
       b.addEventListener("click", function () { window.print(); });
@@ -117,7 +191,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-copy]"), function (b) {
       b.addEventListener("click", function () {
         var el = document.getElementById(b.getAttribute("data-copy"));
-        if (el && navigator.clipboard) { navigator.clipboard.writeText(el.textContent.trim()); }
+        if (el) { copy(el, b); }
       });
     });
     // Printed pages show every wording text, opened or not.

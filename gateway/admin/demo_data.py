@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gateway.admin.demo_placements import seed_placements
 from gateway.consent import Action, Business, Capture, Wording
 
 SEED = 20241124
@@ -209,4 +210,5 @@ def seed_demo(gw: Any, business: Business, *, now: datetime | None = None,
                 occurred_at=later, idempotency_key=f"demo:out:{i:04d}",
                 evidence=out["evidence"], sender=_sender(out["channel"], business)), business)
             created["opt_outs"] += result.created
+    seed_placements(gw, business, now=now, seed=seed)  # the placements those codes name
     return created

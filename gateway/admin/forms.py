@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -38,3 +38,17 @@ class WordingForm(FlaskForm):
 
 class ApiKeyForm(FlaskForm):
     label = StringField(validators=[Length(max=100)])
+
+
+class PlacementForm(FlaskForm):
+    """A new placement; the placements service checks the label and messages once more."""
+
+    kind = SelectField(validators=[DataRequired()])
+    label = StringField(validators=[DataRequired(), Length(max=200)])
+    topic = SelectField(validators=[Optional()])  # "" = no preset
+    message_ja = TextAreaField(validators=[Optional(), Length(max=500)])
+    message_en = TextAreaField(validators=[Optional(), Length(max=500)])
+
+
+class RetireForm(FlaskForm):
+    confirm = BooleanField(validators=[DataRequired()])

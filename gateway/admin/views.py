@@ -311,14 +311,8 @@ def api_keys() -> Any:
 
 
 # NAV SLOTS — other areas build these features; the lead wires the pages after merging.
-# placements: /api/v1/placements and /l/<code>/qr.png|svg (area "placements")
+# (Placements & QR has its own pages now: gateway/admin/placement_pages.py.)
 # imports/exports: /api/v1/imports and the export command (area "imports")
-@bp.get("/placements")
-def placements_slot() -> Any:
-    return render_template("admin/slot.html", title=t("nav.placements"), lead=t("slot.placements"),
-                           links=["/api/v1/placements", "/api/v1/openapi.json"])
-
-
 @bp.get("/imports")
 def imports_slot() -> Any:
     return render_template("admin/slot.html", title=t("nav.imports"), lead=t("slot.imports"),

@@ -188,6 +188,5 @@ def test_strict_csp_and_no_inline_code(boss: FlaskClient, gw: Any, business: Bus
 
 def test_nav_slots_for_other_areas(boss: FlaskClient) -> None:
     html = boss.get("/admin/").get_data(as_text=True)
-    assert 'data-nav-slot="placements"' in html and 'data-nav-slot="imports"' in html
-    assert "/api/v1/placements" in boss.get("/admin/placements").get_data(as_text=True)
+    assert 'data-nav-slot="imports"' in html  # placements has its pages (tests/adminplace)
     assert "/api/v1/imports" in boss.get("/admin/imports").get_data(as_text=True)
