@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from gateway.admin import actions, auth, placement_pages, views  # noqa: E402,F401 - attach the routes
+from gateway.admin import actions, auth, import_pages, placement_pages, views  # noqa: E402,F401 - attach the routes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -52,3 +53,13 @@ class PlacementForm(FlaskForm):
 
 class RetireForm(FlaskForm):
     confirm = BooleanField(validators=[DataRequired()])
+
+
+class ImportForm(FlaskForm):
+    """A CSV of existing opt-ins; the importer checks its encoding and header."""
+
+    file = FileField()
+
+    def __init__(self, *args: object, max_bytes: int = 64 << 20, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.file.validators = [FileRequired(), FileSize(max_size=max_bytes)]

@@ -310,10 +310,5 @@ def api_keys() -> Any:
     return keys_page(business)
 
 
-# NAV SLOTS — other areas build these features; the lead wires the pages after merging.
-# (Placements & QR has its own pages now: gateway/admin/placement_pages.py.)
-# imports/exports: /api/v1/imports and the export command (area "imports")
-@bp.get("/imports")
-def imports_slot() -> Any:
-    return render_template("admin/slot.html", title=t("nav.imports"), lead=t("slot.imports"),
-                           links=["/api/v1/imports", "/api/v1/openapi.json"])
+# Placements & QR has its own pages: gateway/admin/placement_pages.py; imports & exports too:
+# gateway/admin/import_pages.py.

@@ -186,7 +186,7 @@ def test_strict_csp_and_no_inline_code(boss: FlaskClient, gw: Any, business: Bus
         assert script.get("src") or script.get("type") == "application/json", script
 
 
-def test_nav_slots_for_other_areas(boss: FlaskClient) -> None:
+def test_no_nav_slots_left(boss: FlaskClient) -> None:
     html = boss.get("/admin/").get_data(as_text=True)
-    assert 'data-nav-slot="imports"' in html  # placements has its pages (tests/adminplace)
-    assert "/api/v1/imports" in boss.get("/admin/imports").get_data(as_text=True)
+    # placements (tests/adminplace) and imports (tests/adminimp) have their own pages now
+    assert "data-nav-slot" not in html and 'href="/admin/imports"' in html
