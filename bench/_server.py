@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -73,11 +74,16 @@ class Gunicorn:
              str(threads), "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
              "gateway.app:create_app()"],
             env=env, cwd=ROOT)
-        deadline = time.time() + 30
+        # Ready when workers answer (the master listens before they have booted).
+        deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
+                url = f"http://127.0.0.1:{self.port}/healthz"
+                with urllib.request.urlopen(url, timeout=2) as res:  # noqa: S310 - loopback
+                    if res.status == 200:
+                        for _ in range(workers * threads):  # warm every worker
+                            urllib.request.urlopen(url, timeout=5).read()  # noqa: S310
+                        return
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")

@@ -134,7 +134,8 @@ class ConsentService:
                     country: str | None = None, sender: str | None = None) -> Eligibility:
         """May a template on ``topic`` go to ``phone`` (from ``sender``) now? With the rule."""
         answer = self._eligibility(business, phone, topic, country, sender)
-        if self.answer_log is not None:
+        # Only "allowed" answers can break the honour deadline, so only they are kept.
+        if self.answer_log is not None and answer.allowed:
             self.answer_log(business.id, self.ref(business, answer.phone), answer, sender)
         return answer
 
@@ -214,7 +215,8 @@ class ConsentService:
                     reason, event_id = "opted_out", block[1]
                 answer = {"phone": e164, "allowed": reason == "consented", "reason": reason,
                           "event_id": event_id}
-            log.append((ref, topic, answer["allowed"], answer["reason"]))
+            if answer["allowed"]:
+                log.append((ref, topic, True, answer["reason"]))
             yield answer
         if self.bulk_answer_log is not None and log:
             self.bulk_answer_log(business.id, log, sender)

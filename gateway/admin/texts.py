@@ -220,18 +220,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "keys.revoke": ("Revoke", "無効化"),
     "keys.revoked_done": ("Key revoked.", "キーを無効化しました。"),
     "keys.empty": ("No API keys yet.", "API キーはまだありません。"),
-    # slots for other areas
-    "slot.placements": ("Placements are the QR codes, links and ads that lead customers to "
-                        "WhatsApp. Create them through the API; printable QR codes are served at "
-                        "/l/<code>/qr.png and /l/<code>/qr.svg.",
-                        "設置場所は、お客様を WhatsApp に案内する QR コード・リンク・広告です。"
-                        "API で作成します。印刷用 QR コードは /l/<code>/qr.png と /l/<code>/qr.svg "
-                        "で取得できます。"),
-    "slot.imports": ("Import existing opt-ins (CSV) and export the consent records through the "
-                     "API and the command line.",
-                     "既存のオプトイン（CSV）のインポートと同意記録のエクスポートは API と"
-                     "コマンドラインで行います。"),
-    "slot.api": ("API reference", "API リファレンス"),
     # imports & exports (gateway/admin/import_pages.py)
     "imports.title": ("Imports & exports", "インポート・エクスポート"),
     "imports.lead": ("Import opt-ins you collected before (CSV), and download the consent "
