@@ -11,7 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n",
-        "gateway.ledger", "gateway.service", "gateway.phones", "gateway.wordings"]
+        "gateway.ledger", "gateway.service", "gateway.phones", "gateway.wordings",
+        "gateway.import_rows", "gateway.import_jobs", "gateway.imports_texts",
+        "gateway.chain_template", "gateway.exports"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")
 
 
