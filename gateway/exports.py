@@ -68,15 +68,13 @@ def state_jsonl(blocks: Iterable[Sequence[StateLine]]) -> Iterator[bytes]:
 
 
 def ledger_jsonl(business: str, head: tuple[int, str], exported_at: datetime,
-                 wordings: Mapping[str, str], blocks: Iterable[Sequence[bytes]]
-                 ) -> Iterator[bytes]:
+                 wordings: Mapping[str, str], blocks: Iterable[bytes]) -> Iterator[bytes]:
     """A header line, then the entry lines (``{"hash", "entry"}``) as the store gives them."""
     header = {"format": FORMAT, "business": business,
               "head": {"seq": head[0], "hash": head[1]},
               "exported_at": ledger.iso(exported_at), "wordings": dict(wordings)}
     yield orjson.dumps(header) + b"\n"
-    for block in blocks:
-        yield b"".join(block)
+    yield from blocks
 
 
 class _LedgerFile:

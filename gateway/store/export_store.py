@@ -46,18 +46,21 @@ _LEDGER_FIELDS = (
     "'personal_digest', personal_digest, 'sender', sender, 'actor', actor, "
     "'prev_hash', prev_hash")
 LEDGER_SQL = {
-    "sqlite": ("SELECT json_object(" + _LEDGER_FIELDS.format(
-        schema=ledger.SCHEMA, p="?", json="json", obj="json_object",
-        bool="CASE WHEN all_topics THEN json('true') ELSE json('false') END",
-        occurred=_SQLITE_TIME.format(c="occurred_at"),
-        recorded=_SQLITE_TIME.format(c="recorded_at"))
-        + "), hash FROM consent_events WHERE business_id = ? AND seq <= ? ORDER BY seq"),
-    "postgresql": ("SELECT json_build_object(" + _LEDGER_FIELDS.format(
-        schema=ledger.SCHEMA, p="%s::text", json="", obj="json_build_object",
-        bool="all_topics", occurred=_PG_TIME.format(c="occurred_at"),
-        recorded=_PG_TIME.format(c="recorded_at"))
-        + ")::text, hash FROM consent_events WHERE business_id = %s AND seq <= %s "
-          "ORDER BY seq"),
+    "sqlite": ("""SELECT '{"hash":"' || hash || '","entry":' || json_object("""
+               + _LEDGER_FIELDS.format(
+                   schema=ledger.SCHEMA, p="?", json="json", obj="json_object",
+                   bool="CASE WHEN all_topics THEN json('true') ELSE json('false') END",
+                   occurred=_SQLITE_TIME.format(c="occurred_at"),
+                   recorded=_SQLITE_TIME.format(c="recorded_at"))
+               + """) || '}' FROM consent_events WHERE business_id = ? AND seq <= ? """
+               "ORDER BY seq"),
+    "postgresql": ("""SELECT '{"hash":"' || hash || '","entry":' || json_build_object("""
+                   + _LEDGER_FIELDS.format(
+                       schema=ledger.SCHEMA, p="%s::text", json="", obj="json_build_object",
+                       bool="all_topics", occurred=_PG_TIME.format(c="occurred_at"),
+                       recorded=_PG_TIME.format(c="recorded_at"))
+                   + """)::text || '}' FROM consent_events WHERE business_id = %s """
+                   "AND seq <= %s ORDER BY seq"),
 }
 
 @dataclass(frozen=True, slots=True)
@@ -94,17 +97,29 @@ class ExportStore:
             return {w.id: w.text for w in s.scalars(select(WordingRow).where(
                 WordingRow.business_id == business_id).order_by(WordingRow.id))}
 
-    def _blocks(self, sql: str, *params: Any, raw: bool = False) -> Iterator[list[Any]]:
-        mark = "%s" if self.db.dialect == "postgresql" else "?"
-        sql = sql if raw else sql.format(p=mark)
+    def _blocks(self, sql: str, *params: Any, raw: bool = False, as_bytes: bool = False
+                ) -> Iterator[list[Any]]:
+        """Rows in blocks, straight from the driver: a server-side (named) cursor on
+        PostgreSQL, SQLite's stepping cursor otherwise (``as_bytes``: text as UTF-8 bytes,
+        which saves decoding and re-encoding long lines)."""
+        pg = self.db.dialect == "postgresql"
+        sql = sql if raw else sql.format(p="%s" if pg else "?")
         with self.db.read_engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, max_row_buffer=BLOCK
-                                            ).exec_driver_sql(sql, params)
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            cursor = dbapi.cursor(name="ocg_export") if pg else dbapi.cursor()
+            text_factory = None if pg else dbapi.text_factory
+            if as_bytes and not pg:
+                dbapi.text_factory = bytes  # restored below: the connection goes back to the pool
             try:
-                while rows := result.fetchmany(BLOCK):
+                cursor.execute(sql, params)
+                while rows := cursor.fetchmany(BLOCK):
                     yield rows
             finally:
-                result.close()
+                cursor.close()
+                if text_factory is not None:
+                    dbapi.text_factory = text_factory
+                conn.rollback()
 
     def state_blocks(self, business_id: int) -> Iterator[list[StateLine]]:
         """Current state per contact and topic; erased contacts (no number) are left out."""
@@ -116,10 +131,12 @@ class ExportStore:
         for block in self.state_blocks(business_id):
             yield from block
 
-    def ledger_blocks(self, business: Business, upto_seq: int) -> Iterator[list[bytes]]:
+    def ledger_blocks(self, business: Business, upto_seq: int) -> Iterator[bytes]:
         """Export lines ``{"hash", "entry"}`` of each entry up to ``upto_seq``, in chain
-        order; ``entry`` is the payload the hash commits to."""
+        order, a block of lines at a time; ``entry`` is the payload the hash commits to."""
         sql = LEDGER_SQL[self.db.dialect]
-        for rows in self._blocks(sql, business.slug, business.id, upto_seq, raw=True):
-            yield [b'{"hash":"%s","entry":%s}\n' % (digest.encode(), entry.encode())
-                   for entry, digest in rows]
+        for rows in self._blocks(sql, business.slug, business.id, upto_seq, raw=True,
+                                 as_bytes=True):
+            lines = [r[0] if isinstance(r[0], bytes) else r[0].encode() for r in rows]
+            lines.append(b"")
+            yield b"\n".join(lines)

@@ -139,7 +139,7 @@ def test_exported_entries_are_exactly_the_ledger_payloads(gw: Any, business: Bus
     populate(gw, business, tmp_path)
     head = gw.exports.head(business.id)
     exported = [orjson.loads(line) for block in gw.exports.ledger_blocks(business, head[0])
-                for line in block]
+                for line in block.splitlines()]
     stored = list(gw.store.iter_entries(business))
     assert [(x["entry"], x["hash"]) for x in exported] == [(e.body, e.hash) for e in stored]
     moments = [datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(1999, 12, 31, tzinfo=UTC),
