@@ -74,12 +74,15 @@ def _mapping(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def make_template(event: ConsentEvent, personal_hash: str | None,
-                  idempotency_key: str | None = None) -> ChainTemplate | None:
-    """The template of ``event`` (with ``idempotency_key`` in place of its own, if given),
-    or None when a sentinel also occurs in its data (the caller then hashes the slow way)."""
+def make_template(event: ConsentEvent, personal_hash: str | None, *,
+                  event_id: str | None = None, idempotency_key: str | None = None
+                  ) -> ChainTemplate | None:
+    """The template of ``event`` (with another ``event_id`` / ``idempotency_key``, if
+    given), or None when a sentinel also occurs in its data (then hash the slow way)."""
     body = ledger.payload(event, seq=SEQ, recorded_at=RECORDED_AT, prev_hash=PREV,
                           personal_hash=personal_hash)
+    if event_id is not None:
+        body["event_id"] = event_id
     if idempotency_key is not None:
         body["idempotency_key"] = idempotency_key
     raw = canonical(body)

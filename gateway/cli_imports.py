@@ -79,7 +79,7 @@ def _clock(seconds: float) -> str:
 @click.option("--new", is_flag=True, help="Start a new job even if this file's last one "
               "was interrupted (rows already recorded are still skipped)")
 @click.option("--batch-rows", type=click.IntRange(1), default=None,
-              help="Rows per transaction (default 20000; smaller holds locks for less time)")
+              help="Rows per transaction (default 10000; smaller holds locks for less time)")
 @click.option("--quiet", is_flag=True, help="No progress line")
 @with_appcontext
 def import_command(slug: str, file: Path, workers: int | None, errors_path: Path | None,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -36,62 +36,45 @@ class StateLine(Protocol):
     name: str | None
     topic: str
     status: str
-    since: datetime
+    since: str  # ledger.iso form
     channel: str
     event_id: str
 
 
-def _blocks(lines: Iterable[bytes]) -> Iterator[bytes]:
-    buffer: list[bytes] = []
-    size = 0
-    for line in lines:
-        buffer.append(line)
-        size += len(line)
-        if size >= BLOCK_BYTES:
-            yield b"".join(buffer)
-            buffer, size = [], 0
-    if buffer:
-        yield b"".join(buffer)
-
-
-def state_csv(rows: Iterable[StateLine], *, bom: bool = False) -> Iterator[bytes]:
+def state_csv(blocks: Iterable[Sequence[StateLine]], *, bom: bool = False) -> Iterator[bytes]:
     """Current state, one row per contact and topic, in the import file format."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-
-    def lines() -> Iterator[bytes]:
-        writer.writerow(STATE_COLUMNS)
-        for r in rows:
-            action, status = _AS_IMPORT[r.status]
-            writer.writerow((r.phone, r.name or "", r.topic, r.status, action, status,
-                             ledger.iso(r.since), r.channel, r.event_id))
-            if out.tell() >= BLOCK_BYTES:
-                yield out.getvalue().encode()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue().encode()
-
     if bom:
         yield b"\xef\xbb\xbf"
-    yield from (block for block in lines() if block)
+    writer.writerow(STATE_COLUMNS)
+    for block in blocks:
+        writer.writerows((r.phone, r.name or "", r.topic, r.status, *_AS_IMPORT[r.status],
+                          r.since, r.channel, r.event_id) for r in block)
+        if out.tell() >= BLOCK_BYTES:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    if out.tell():
+        yield out.getvalue().encode()
 
 
-def state_jsonl(rows: Iterable[StateLine]) -> Iterator[bytes]:
-    return _blocks(orjson.dumps({"phone": r.phone, "name": r.name, "topic": r.topic,
-                                 "status": r.status, "since": ledger.iso(r.since),
-                                 "channel": r.channel, "event_id": r.event_id}) + b"\n"
-                   for r in rows)
+def state_jsonl(blocks: Iterable[Sequence[StateLine]]) -> Iterator[bytes]:
+    for block in blocks:
+        yield b"".join(orjson.dumps({"phone": r.phone, "name": r.name, "topic": r.topic,
+                                     "status": r.status, "since": r.since,
+                                     "channel": r.channel, "event_id": r.event_id}) + b"\n"
+                       for r in block)
 
 
 def ledger_jsonl(business: str, head: tuple[int, str], exported_at: datetime,
-                 wordings: Mapping[str, str],
-                 entries: Iterable[tuple[dict[str, Any], str]]) -> Iterator[bytes]:
+                 wordings: Mapping[str, str], blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """A header line, then the entry lines (``{"hash", "entry"}``) as the store gives them."""
     header = {"format": FORMAT, "business": business,
               "head": {"seq": head[0], "hash": head[1]},
               "exported_at": ledger.iso(exported_at), "wordings": dict(wordings)}
     yield orjson.dumps(header) + b"\n"
-    yield from _blocks(orjson.dumps({"hash": digest, "entry": body}) + b"\n"
-                       for body, digest in entries)
+    yield from blocks
 
 
 class _LedgerFile:
@@ -160,9 +143,9 @@ def export_blocks(exports: Any, business: Any, what: str, fmt: str, *, now: date
     if what == "ledger":
         head = exports.head(business.id)
         return ledger_jsonl(business.slug, head, now, exports.wording_texts(business.id),
-                            exports.iter_ledger(business, head[0]))
-    rows = exports.iter_state(business.id)
-    return state_csv(rows, bom=bom) if fmt == "csv" else state_jsonl(rows)
+                            exports.ledger_blocks(business, head[0]))
+    blocks = exports.state_blocks(business.id)
+    return state_csv(blocks, bom=bom) if fmt == "csv" else state_jsonl(blocks)
 
 
 def error_report(columns: Iterable[str],

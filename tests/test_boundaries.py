@@ -16,7 +16,9 @@ PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n
         "gateway.webhook_signing", "gateway.webhooks", "gateway.proof_texts",
         "gateway.placements", "gateway.placement_texts", "gateway.placement_service",
         "gateway.qr", "gateway.qr_fonts",
-        "gateway.keywords", "gateway.conversation", "gateway.messaging_texts", "gateway.messaging"]
+        "gateway.keywords", "gateway.conversation", "gateway.messaging_texts", "gateway.messaging",
+        "gateway.import_rows", "gateway.import_jobs", "gateway.imports_texts",
+        "gateway.chain_template", "gateway.exports"]
 PURE += ["gateway.web_texts", "gateway.web_rules", "gateway.confirmations"]
 PURE += ["gateway.ivr", "gateway.ivr_texts", "gateway.ivr_model", "gateway.ivr_input"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")

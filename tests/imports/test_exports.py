@@ -129,3 +129,22 @@ def test_state_jsonl_and_stdout(gw: Any, business: Business, tmp_path: Path,
         (p, t, s) for p, t, s, _ in state_of(gw, business)}
     res = cli(app_config, monkeypatch, "export", "demo", "--what", "ledger", "--format", "csv")
     assert res.exit_code != 0 and "JSONL only" in res.output
+
+
+def test_exported_entries_are_exactly_the_ledger_payloads(gw: Any, business: Business,
+                                                          tmp_path: Path) -> None:
+    from gateway import ledger
+    from gateway.store.export_store import iso_text
+
+    populate(gw, business, tmp_path)
+    head = gw.exports.head(business.id)
+    exported = [orjson.loads(line) for block in gw.exports.ledger_blocks(business, head[0])
+                for line in block.splitlines()]
+    stored = list(gw.store.iter_entries(business))
+    assert [(x["entry"], x["hash"]) for x in exported] == [(e.body, e.hash) for e in stored]
+    moments = [datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(1999, 12, 31, tzinfo=UTC),
+               datetime(2026, 6, 1, 9, 0, tzinfo=UTC).astimezone()]
+    for moment in moments:
+        text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        assert iso_text(moment) == iso_text(text) == ledger.iso(moment)
+    assert iso_text("2026-01-02 03:04:05") == "2026-01-02T03:04:05.000000Z"

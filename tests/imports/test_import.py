@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,9 @@ def test_mixed_file_records_good_rows_and_reports_bad_ones(gw: Any, business: Bu
     assert event.evidence["import_job"] == job.id and event.evidence["row"] == 2
     assert event.evidence["file_sha256"] == job.sha256 and event.idempotency_key.startswith(
         "import:")
+    # Imported events get time-ordered UUIDs (version 7), increasing with the row number.
+    later = gw.service.contact(business, "+818011110002")[2][0]
+    assert uuid.UUID(event.event_id).version == 7 and later.event_id > event.event_id
     _, _, events = gw.service.contact(business, "+818011110002")
     assert events[0].evidence["location"] == "Shibuya, Tokyo"
     assert events[0].wording.id == "demo-paper-en-v1"
