@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,13 +60,24 @@ def main() -> None:
           f"{time.perf_counter() - t:.1f} s")
     server = Gunicorn(env, workers=1)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+        # Send from a thread while reading here: the server answers as it reads, so a
+        # client that writes everything first deadlocks once both socket buffers fill.
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=600)
+        head = (f"POST /api/v1/eligibility?topic=offers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {ctx['key']}\r\nContent-Type: application/x-ndjson\r\n"
+                "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+
+        def send() -> None:
+            sock.sendall(head)
+            for block in body(args.numbers):
+                sock.sendall(b"%x\r\n" % len(block) + block + b"\r\n")
+            sock.sendall(b"0\r\n\r\n")
+
         started = time.perf_counter()
-        conn.request("POST", "/api/v1/eligibility?topic=offers", body=body(args.numbers),
-                     headers={"Authorization": f"Bearer {ctx['key']}",
-                              "Content-Type": "application/x-ndjson"},
-                     encode_chunked=True)
-        res = conn.getresponse()
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        res = http.client.HTTPResponse(sock)
+        res.begin()
         lines = allowed = 0
         first_byte = None
         for line in res:
@@ -73,6 +86,8 @@ def main() -> None:
             lines += 1
             allowed += b'"allowed":true' in line
         wall = time.perf_counter() - started
+        sender.join()
+        sock.close()
     finally:
         server.stop()
     print(f"store: {'PostgreSQL' if args.database_url else 'SQLite'}; status {res.status}")
