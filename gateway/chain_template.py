@@ -13,25 +13,25 @@ Pure standard library (see tests/test_boundaries.py).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
-
-import orjson
+from typing import NamedTuple
 
 from gateway import ledger
 from gateway.consent import ConsentEvent
 
-SEQ = 7_361_904_582_713_650_429  # values no real entry has; found exactly once or not used
+# Values no real entry has. Should an entry's own data contain one (the sentinels are no
+# secret), random ones are drawn instead; those cannot be planted in advance.
+SEQ = 7_361_904_582_713_650_429
 RECORDED_AT = datetime(1111, 11, 11, 11, 11, 11, 111111, tzinfo=UTC)
 PREV = "~prev-hash-sentinel~" * 3 + "~~~~"
-_MARKS = (b"7361904582713650429", ledger.iso(RECORDED_AT).encode(), PREV.encode())
+RANDOM_TRIES = 8
 
 
-@dataclass(frozen=True, slots=True)
-class ChainTemplate:
-    """Canonical entry bytes cut at the three writer-side values."""
+class ChainTemplate(NamedTuple):
+    """Canonical entry bytes cut at the three writer-side values (a tuple: cheap to pickle
+    from a worker process)."""
 
     parts: tuple[bytes, ...]  # len(order) + 1 pieces
     order: tuple[int, ...]  # which value goes in each gap: 0 seq, 1 recorded_at, 2 prev_hash
@@ -53,41 +53,43 @@ class ChainTemplate:
         return hashlib.sha256(b"".join(pieces)).hexdigest()
 
 
-def canonical(body: Mapping[str, Any]) -> bytes:
-    """``ledger.canonical`` at a seventh of the cost, byte for byte.
-
-    orjson with sorted keys writes the same bytes as ``json.dumps(sort_keys=True,
-    separators=(",", ":"), ensure_ascii=False)`` for the values a payload holds (str, int,
-    bool, None, lists, mappings): the same escapes for every code point and the same key
-    order (tests/imports/test_chain_template.py checks every code point). Anything orjson
-    refuses (ints beyond 64 bits, lone surrogates) goes to ``ledger.canonical`` itself.
-    """
-    try:
-        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=_mapping)
-    except TypeError:
-        return ledger.canonical(body)
+Sentinels = tuple[int, datetime, str]
 
 
-def _mapping(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(type(value).__name__)
+def _sentinels() -> Iterator[Sentinels]:
+    yield SEQ, RECORDED_AT, PREV
+    for _ in range(RANDOM_TRIES):
+        micro = secrets.randbelow(1_000_000)
+        yield (secrets.randbelow(8 * 10**18) + 10**18,
+               datetime(1000 + secrets.randbelow(999), 1 + secrets.randbelow(12),
+                        1 + secrets.randbelow(28), secrets.randbelow(24), secrets.randbelow(60),
+                        secrets.randbelow(60), micro, tzinfo=UTC),
+               "~" + secrets.token_urlsafe(48)[:63])
 
 
 def make_template(event: ConsentEvent, personal_hash: str | None, *,
                   event_id: str | None = None, idempotency_key: str | None = None
-                  ) -> ChainTemplate | None:
+                  ) -> ChainTemplate:
     """The template of ``event`` (with another ``event_id`` / ``idempotency_key``, if
-    given), or None when a sentinel also occurs in its data (then hash the slow way)."""
-    body = ledger.payload(event, seq=SEQ, recorded_at=RECORDED_AT, prev_hash=PREV,
-                          personal_hash=personal_hash)
-    if event_id is not None:
-        body["event_id"] = event_id
-    if idempotency_key is not None:
-        body["idempotency_key"] = idempotency_key
-    raw = canonical(body)
+    given)."""
+    for seq, recorded_at, prev in _sentinels():
+        body = ledger.payload(event, seq=seq, recorded_at=recorded_at, prev_hash=prev,
+                              personal_hash=personal_hash)
+        if event_id is not None:
+            body["event_id"] = event_id
+        if idempotency_key is not None:
+            body["idempotency_key"] = idempotency_key
+        marks = (str(seq).encode(), ledger.iso(recorded_at).encode(), prev.encode())
+        template = _cut(ledger.payload_bytes(body), marks)
+        if template is not None:
+            return template
+    raise ValueError("no sentinel set is absent from this entry")  # never seen: 2^-300
+
+
+def _cut(raw: bytes, marks: tuple[bytes, bytes, bytes]) -> ChainTemplate | None:
+    """``raw`` cut at each mark, or None unless every mark occurs exactly once."""
     found: list[tuple[int, int]] = []
-    for which, mark in enumerate(_MARKS):
+    for which, mark in enumerate(marks):
         if raw.count(mark) != 1:
             return None
         found.append((raw.index(mark), which))
@@ -96,6 +98,6 @@ def make_template(event: ConsentEvent, personal_hash: str | None, *,
     start = 0
     for position, which in found:
         parts.append(raw[start:position])
-        start = position + len(_MARKS[which])
+        start = position + len(marks[which])
     parts.append(raw[start:])
     return ChainTemplate(tuple(parts), tuple(which for _, which in found))

@@ -5,6 +5,7 @@ Knows the rules of ``whatsapp-optin-rules.md``; knows nothing of HTTP or SQL.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -52,11 +53,23 @@ def _fold(text: str) -> str:
 
 def check_wording(text: str, business: Business, policy: Policy) -> None:
     """Raise unless ``text`` names the business (R6) and, if the policy asks, WhatsApp (R7)."""
+    problem = _wording_problem(text, business.names, policy.requires_whatsapp)
+    if problem == "wording_no_business":
+        raise InvalidWording(problem, field="wording_id", business=business.name)
+    if problem is not None:
+        raise InvalidWording(problem, field="wording_id")
+
+
+@functools.lru_cache(maxsize=256)
+def _wording_problem(text: str, names: tuple[str, ...], requires_whatsapp: bool) -> str | None:
+    """A pure function of its arguments, cached: every opt-in checks its wording, and a bulk
+    import checks the same few texts a million times."""
     folded = _fold(text)
-    if not any(_fold(name) in folded for name in business.names if name.strip()):
-        raise InvalidWording("wording_no_business", field="wording_id", business=business.name)
-    if policy.requires_whatsapp and not any(_fold(w) in folded for w in WHATSAPP_WORDS):
-        raise InvalidWording("wording_no_whatsapp", field="wording_id")
+    if not any(_fold(name) in folded for name in names if name.strip()):
+        return "wording_no_business"
+    if requires_whatsapp and not any(_fold(w) in folded for w in WHATSAPP_WORDS):
+        return "wording_no_whatsapp"
+    return None
 
 
 def parse_time(value: datetime | str | None, now: datetime) -> datetime:

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import phonenumbers
-from phonenumbers.geodata.locale import LOCALE_DATA
 
 from gateway.consent import Business
 from gateway.phones import wa_digits
@@ -71,6 +70,10 @@ def evidence_url(value: str | None) -> str | None:
 
 @lru_cache(maxsize=4)
 def _countries(lang: str) -> tuple[tuple[str, str], ...]:
+    # Imported here, not at the top: the package behind it loads the whole geocoding table
+    # (~100 MB of memory), which only processes that draw the country list should pay.
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
     out = []
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         names = LOCALE_DATA.get(region, {})

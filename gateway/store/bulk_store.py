@@ -8,16 +8,21 @@ state follow the same ordering rule (:func:`gateway.store.consent_store.supersed
 
 Speed (measured, see docs/imports.md): SQLAlchemy's per-row type processing costs about
 three times the DBAPI call itself, so the batch statements here hand pre-formatted
-tuples straight to the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+tuples straight to the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. A
+:class:`BulkRow` is formatted ahead of time (by the importer's worker processes), so the
+one writing process only looks up, chains and inserts; and one transaction may take many
+batches (:meth:`BulkStore.writer`), since on SQLite each commit rewrites every index page
+the transaction touched, and two of the indexes are random by nature.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import psycopg
@@ -25,21 +30,22 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from gateway import ledger
-from gateway.chain_template import ChainTemplate
-from gateway.consent import ConsentEvent
+from gateway.chain_template import ChainTemplate, make_template
+from gateway.consent import Action, ConsentEvent
 from gateway.errors import Conflict, NotFound
 from gateway.store.consent_store import STATE_OF, supersedes, utcnow
 from gateway.store.engine import Database
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
 
 IN_CHUNK = 2000  # bound parameters per IN (...) lookup on SQLite
-SQLITE_CACHE_KIB = 32768  # page cache of the writing connection (random index inserts)
+SQLITE_CACHE_KIB = 65536  # page cache of the writing connection (random index inserts)
 
-EVENT_COLUMNS = ("id", "business_id", "seq", "contact_id", "subject_ref", "action", "status",
-                 "topics", "all_topics", "channel", "method", "wording_id", "wording_version",
-                 "wording_language", "wording_sha256", "policy_id", "policy_version",
-                 "language", "occurred_at", "recorded_at", "idempotency_key", "evidence",
-                 "personal_digest", "sender", "actor", "prev_hash", "hash")
+# What a worker formats ahead of time, then what only the writer knows.
+EVENT_HEAD = ("id", "business_id", "subject_ref", "action", "status", "topics", "all_topics",
+              "channel", "method", "wording_id", "wording_version", "wording_language",
+              "wording_sha256", "policy_id", "policy_version", "language", "occurred_at",
+              "idempotency_key", "evidence", "personal_digest", "sender", "actor")
+EVENT_COLUMNS = (*EVENT_HEAD, "seq", "contact_id", "recorded_at", "prev_hash", "hash")
 STATE_COLUMNS = ("business_id", "contact_id", "topic", "status", "occurred_at", "event_id",
                  "channel", "updated_at")
 CONTACT_COLUMNS = ("id", "business_id", "subject_ref", "phone", "name", "created_at")
@@ -47,13 +53,51 @@ PERSONAL_COLUMNS = ("event_id", "contact_id", "data")
 Extra = Callable[[Connection, list[bool]], None]
 
 
-@dataclass(frozen=True, slots=True)
-class BulkItem:
-    """One event to record, with what ``record`` would get beside it."""
+class BulkRow(NamedTuple):
+    """One event as the bulk path writes it, formatted for one dialect (see bulk_row).
 
-    event: ConsentEvent
-    personal_hash: str | None = None
-    template: ChainTemplate | None = None  # precomputed canonical bytes (optional)
+    Plain values only (no enums or datetimes): import workers send these to the writing
+    process by the hundred thousand, and plain tuples pickle several times faster."""
+
+    event_id: str
+    subject_ref: str
+    phone: str
+    name: str | None  # the contact's name, if this event gives one
+    idempotency_key: str
+    action: str  # Action value
+    state: str  # what it makes a topic: opted_in, pending or opted_out
+    topics: tuple[str, ...]
+    occurred: str  # occurred_at as fixed-width UTC text: sorts as the times do
+    channel: str
+    head: tuple[Any, ...]  # EVENT_HEAD values, as the driver takes them
+    personal: str | None  # the vault row's JSON
+    template: ChainTemplate
+
+
+def bulk_row(event: ConsentEvent, personal_hash: str | None, *, dialect: str,
+             event_id: str | None = None, idempotency_key: str | None = None) -> BulkRow:
+    """``event`` ready for :meth:`BulkWriter.add` on ``dialect`` ("sqlite" or
+    "postgresql"), optionally under another id and idempotency key (an import sets both,
+    which is cheaper than copying the event). Pure: import workers run it."""
+    pg = dialect == "postgresql"
+    event_id = event_id or event.event_id
+    key = idempotency_key or event.idempotency_key
+    occurred = time_text(event.occurred_at)
+    w = event.wording
+    personal = event.personal
+    head = (
+        event_id, event.business_id, event.subject_ref, str(event.action), str(event.status),
+        _dumps(list(event.topics)), event.all_topics if pg else int(event.all_topics),
+        event.channel, event.method, w.id if w else None, w.version if w else None,
+        w.language if w else None, w.sha256 if w else None, event.policy_id,
+        event.policy_version, event.language, occurred + UTC_SUFFIX if pg else occurred, key,
+        _dumps(dict(event.evidence)), personal_hash, event.sender, event.actor)
+    return BulkRow(
+        event_id, event.subject_ref, event.phone,
+        personal.get("name") or personal.get("profile_name"), key, str(event.action),
+        STATE_OF[(event.action, event.status)], event.topics, occurred, event.channel, head,
+        _dumps(dict(personal)) if personal else None,
+        make_template(event, personal_hash, event_id=event_id, idempotency_key=key))
 
 
 @dataclass(frozen=True)
@@ -78,11 +122,17 @@ def _dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
 
-def _sqlite_time(value: datetime) -> str:
-    """The text SQLAlchemy's SQLite DATETIME stores: naive UTC with microseconds."""
+def time_text(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite DATETIME stores: naive UTC with microseconds. Fixed
+    width, so comparing two of them compares the times; PostgreSQL reads it with
+    UTC_SUFFIX appended."""
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+UTC_SUFFIX = "+00:00"
+_ACTIONS = {str(a): a for a in Action}
 
 
 class _Sql:
@@ -91,7 +141,9 @@ class _Sql:
     def __init__(self, conn: Connection):
         self.conn = conn
         self.pg = conn.dialect.name == "postgresql"
-        self.time: Callable[[datetime], Any] = (lambda v: v) if self.pg else _sqlite_time
+        self.time: Callable[[datetime], Any] = (lambda v: v) if self.pg else time_text
+        self.text_time: Callable[[str], str] = (
+            (lambda v: v + UTC_SUFFIX) if self.pg else (lambda v: v))
         self.flag: Callable[[bool], Any] = bool if self.pg else int
 
     def rows(self, sql: str, *params: Any) -> list[Any]:
@@ -146,80 +198,57 @@ class _Sql:
         return list(range(start + 1, start + 1 + count))
 
 
-class BulkStore:
-    """Batch writes of consent events (imports); see the module docstring."""
+class BulkWriter:
+    """One open bulk transaction of one business: batches in, chained and inserted."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow):
-        self.db = db
+    def __init__(self, sql: _Sql, business_id: int, seq: int, prev: str,
+                 clock: Callable[[], datetime]):
+        self.sql = sql
+        self.business_id = business_id
+        self.seq = seq
+        self.prev = prev
         self.clock = clock
 
-    def record_batch(self, business_id: int, items: Sequence[BulkItem], *,
-                     extra: Extra | None = None) -> BatchResult:
-        """Record ``items`` in order, atomically. ``extra(conn, created)`` runs last in the
-        same transaction (the importer's checkpoint), so a batch and its bookkeeping commit
-        together or not at all."""
-        for _attempt in range(3):
-            try:
-                return self._record_once(business_id, items, extra)
-            except (IntegrityError, psycopg.errors.UniqueViolation):
-                continue  # a concurrent writer added one of these contacts: decide again
-        raise Conflict("conflict", field="idempotency_key")
+    @property
+    def conn(self) -> Connection:
+        return self.sql.conn
 
-    def _record_once(self, business_id: int, items: Sequence[BulkItem],
-                     extra: Extra | None) -> BatchResult:
-        with self.db.writing() as s:
-            sql = _Sql(s.connection())
-            if not sql.pg:
-                sql.conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-            # The same per-business lock as SqlStore.record (on SQLite, BEGIN IMMEDIATE
-            # already holds the database write lock).
-            head = sql.rows("SELECT seq, hash FROM ledger_heads WHERE business_id = %s"
-                            + (" FOR UPDATE" if sql.pg else ""), business_id)
-            if not head:
-                raise NotFound("business_unknown", value=str(business_id))
-            seq, prev = int(head[0][0]), str(head[0][1])
-            created, fresh = self._fresh(sql, business_id, items)
-            if fresh:
-                now = self.clock()
-                contacts, new = self._contacts(sql, business_id, fresh, now)
-                seq, prev = self._events(sql, fresh, contacts, seq, prev, now)
-                self._state(sql, business_id, fresh, contacts, new, now)
-                sql.update_many("UPDATE ledger_heads SET seq = %s, hash = %s "
-                                "WHERE business_id = %s", [(seq, prev, business_id)])
-            if extra is not None:
-                extra(sql.conn, created)
-            return BatchResult(created, seq, prev)
+    def add(self, rows: Sequence[BulkRow]) -> list[bool]:
+        """Record ``rows`` in order; per row, whether it was recorded (False: its key was
+        known already, in the store or earlier in this transaction)."""
+        created, fresh = self._fresh(rows)
+        if fresh:
+            now = self.clock()
+            contacts, new = self._contacts(fresh, now)
+            self._events(fresh, contacts, now)
+            self._state(fresh, contacts, new, now)
+        return created
 
-    @staticmethod
-    def _fresh(sql: _Sql, business_id: int, items: Sequence[BulkItem]
-               ) -> tuple[list[bool], list[BulkItem]]:
-        keys = list({item.event.idempotency_key for item in items})
-        known = {r[0] for r in sql.lookup(
+    def _fresh(self, rows: Sequence[BulkRow]) -> tuple[list[bool], list[BulkRow]]:
+        keys = list({row.idempotency_key for row in rows})
+        known = {r[0] for r in self.sql.lookup(
             "SELECT idempotency_key FROM consent_events WHERE business_id = %s AND "
-            "idempotency_key {IN}", business_id, keys)}
+            "idempotency_key {IN}", self.business_id, keys)}
         created: list[bool] = []
-        fresh: list[BulkItem] = []
-        for item in items:
-            key = item.event.idempotency_key
+        fresh: list[BulkRow] = []
+        for row in rows:
+            key = row.idempotency_key
             if key in known:
                 created.append(False)
                 continue
             known.add(key)  # the same row twice in one batch: the first one counts
             created.append(True)
-            fresh.append(item)
+            fresh.append(row)
         return created, fresh
 
-    @staticmethod
-    def _contacts(sql: _Sql, business_id: int, fresh: list[BulkItem], now: datetime
-                  ) -> tuple[dict[str, int], set[int]]:
+    def _contacts(self, fresh: list[BulkRow], now: datetime) -> tuple[dict[str, int], set[int]]:
         """Contact id per subject_ref, and which ids are new. Existing contacts change as
         ``record`` changes them (phone restored after an erasure, last name given wins)."""
+        sql, business_id = self.sql, self.business_id
         wanted: dict[str, tuple[str, str | None]] = {}
-        for item in fresh:
-            event = item.event
-            name = event.personal.get("name") or event.personal.get("profile_name")
-            old = wanted.get(event.subject_ref)
-            wanted[event.subject_ref] = (event.phone, name or (old[1] if old else None))
+        for row in fresh:
+            old = wanted.get(row.subject_ref)
+            wanted[row.subject_ref] = (row.phone, row.name or (old[1] if old else None))
         ids: dict[str, int] = {}
         changes: list[tuple[Any, ...]] = []
         for contact_id, ref, phone_now, name_now in sql.lookup(
@@ -239,81 +268,120 @@ class BulkStore:
         sql.update_many("UPDATE contacts SET phone = %s, name = %s WHERE id = %s", changes)
         return ids, set(new_ids)
 
-    @staticmethod
-    def _events(sql: _Sql, fresh: list[BulkItem], contacts: dict[str, int], seq: int,
-                prev: str, now: datetime) -> tuple[int, str]:
+    def _events(self, fresh: list[BulkRow], contacts: dict[str, int], now: datetime) -> None:
         """Continue the chain; insert the events and their personal data."""
-        recorded_at = sql.time(now)
+        recorded_at = self.sql.time(now)
         recorded_iso = ledger.iso(now).encode()
-        time, flag = sql.time, sql.flag
+        seq, prev = self.seq, self.prev
         events: list[tuple[Any, ...]] = []
         personal: list[tuple[Any, ...]] = []
-        for item in fresh:
+        for row in fresh:
             seq += 1
-            event = item.event
-            if item.template is not None:
-                digest = item.template.hash_with(seq, recorded_iso, prev)
-            else:
-                digest = ledger.entry_hash(prev, ledger.payload(
-                    event, seq=seq, recorded_at=now, prev_hash=prev,
-                    personal_hash=item.personal_hash))
-            contact_id = contacts[event.subject_ref]
-            w = event.wording
-            events.append((
-                event.event_id, event.business_id, seq, contact_id, event.subject_ref,
-                str(event.action), str(event.status), _dumps(list(event.topics)),
-                flag(event.all_topics), event.channel, event.method,
-                w.id if w else None, w.version if w else None, w.language if w else None,
-                w.sha256 if w else None, event.policy_id, event.policy_version,
-                event.language, time(event.occurred_at), recorded_at, event.idempotency_key,
-                _dumps(dict(event.evidence)), item.personal_hash, event.sender, event.actor,
-                prev, digest))
-            if event.personal:
-                personal.append((event.event_id, contact_id, _dumps(dict(event.personal))))
+            digest = row.template.hash_with(seq, recorded_iso, prev)
+            contact_id = contacts[row.subject_ref]
+            events.append(row.head + (seq, contact_id, recorded_at, prev, digest))
+            if row.personal is not None:
+                personal.append((row.event_id, contact_id, row.personal))
             prev = digest
-        sql.insert(EventRow.__tablename__, EVENT_COLUMNS, events)
-        sql.insert(PersonalRow.__tablename__, PERSONAL_COLUMNS, personal)
-        return seq, prev
+        self.sql.insert(EventRow.__tablename__, EVENT_COLUMNS, events)
+        self.sql.insert(PersonalRow.__tablename__, PERSONAL_COLUMNS, personal)
+        self.seq, self.prev = seq, prev
 
-    @staticmethod
-    def _state(sql: _Sql, business_id: int, fresh: list[BulkItem], contacts: dict[str, int],
-               new: set[int], now: datetime) -> None:
+    def _state(self, fresh: list[BulkRow], contacts: dict[str, int], new: set[int],
+               now: datetime) -> None:
         """Apply the events to consent_state in order, with the rule ``record`` uses."""
-        # (contact, topic) -> [status, occurred_at, event_id, channel, is_new, changed]
+        sql, business_id = self.sql, self.business_id
+        # (contact, topic) -> [status, occurred (time_text), event_id, channel, is_new, changed]
         table: dict[tuple[int, str], list[Any]] = {}
-        existing = sorted({contacts[i.event.subject_ref] for i in fresh} - new)
+        existing = sorted({contacts[row.subject_ref] for row in fresh} - new)
         for contact_id, topic, status, occurred_at in sql.lookup(
                 "SELECT contact_id, topic, status, occurred_at FROM consent_state "
                 "WHERE business_id = %s AND contact_id {IN}", business_id, existing):
-            if isinstance(occurred_at, str):  # SQLite: the stored text, naive UTC
-                occurred_at = datetime.fromisoformat(occurred_at).replace(tzinfo=UTC)
+            if not isinstance(occurred_at, str):  # PostgreSQL: a datetime; SQLite: the text
+                occurred_at = time_text(occurred_at)
             table[(contact_id, topic)] = [status, occurred_at, None, None, False, False]
-        for item in fresh:
-            event = item.event
-            status = STATE_OF[(event.action, event.status)]
-            contact_id = contacts[event.subject_ref]
-            for topic in event.topics:
+        for row in fresh:
+            status = row.state
+            contact_id = contacts[row.subject_ref]
+            for topic in row.topics:
                 current = table.get((contact_id, topic))
                 if current is None:
-                    table[(contact_id, topic)] = [status, event.occurred_at, event.event_id,
-                                                  event.channel, True, True]
-                elif supersedes(event.action, status, event.occurred_at, current[0],
+                    table[(contact_id, topic)] = [status, row.occurred, row.event_id,
+                                                  row.channel, True, True]
+                elif supersedes(_ACTIONS[row.action], status, row.occurred, current[0],
                                 current[1]):
-                    current[:4] = [status, event.occurred_at, event.event_id, event.channel]
+                    current[:4] = [status, row.occurred, row.event_id, row.channel]
                     current[5] = True
         updated_at = sql.time(now)
+        at_sql = sql.text_time
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         for (contact_id, topic), (status, at, event_id, channel, is_new, changed) in \
                 table.items():
             if is_new:
-                inserts.append((business_id, contact_id, topic, status, sql.time(at),
-                                event_id, channel, updated_at))
+                inserts.append((business_id, contact_id, topic, status, at_sql(at), event_id,
+                                channel, updated_at))
             elif changed:
-                updates.append((status, sql.time(at), event_id, channel, updated_at,
+                updates.append((status, at_sql(at), event_id, channel, updated_at,
                                 business_id, contact_id, topic))
         sql.insert(StateRow.__tablename__, STATE_COLUMNS, inserts)
         sql.update_many("UPDATE consent_state SET status = %s, occurred_at = %s, "
                         "event_id = %s, channel = %s, updated_at = %s WHERE business_id = %s "
                         "AND contact_id = %s AND topic = %s", updates)
 
+
+class BulkStore:
+    """Batch writes of consent events (imports); see the module docstring."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.clock = clock
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    @contextmanager
+    def writer(self, business_id: int) -> Iterator[BulkWriter]:
+        """One transaction for any number of :meth:`BulkWriter.add` calls, committed when
+        the block ends (rolled back if it raises). It holds the business's ledger lock
+        throughout (on SQLite, the database write lock): keep it to seconds.
+
+        On PostgreSQL a contact added meanwhile by a path that does not take the ledger
+        lock (an inbound message) makes the insert fail with IntegrityError or
+        UniqueViolation: nothing is written, and a retry sees that contact."""
+        with self.db.writing() as s:
+            sql = _Sql(s.connection())
+            if not sql.pg:
+                sql.conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            # The same per-business lock as SqlStore.record (on SQLite, BEGIN IMMEDIATE
+            # already holds the database write lock).
+            head = sql.rows("SELECT seq, hash FROM ledger_heads WHERE business_id = %s"
+                            + (" FOR UPDATE" if sql.pg else ""), business_id)
+            if not head:
+                raise NotFound("business_unknown", value=str(business_id))
+            seq = int(head[0][0])
+            writer = BulkWriter(sql, business_id, seq, str(head[0][1]), self.clock)
+            yield writer
+            if writer.seq != seq:
+                sql.update_many("UPDATE ledger_heads SET seq = %s, hash = %s "
+                                "WHERE business_id = %s", [(writer.seq, writer.prev,
+                                                            business_id)])
+
+    def record_batch(self, business_id: int, rows: Sequence[BulkRow], *,
+                     extra: Extra | None = None) -> BatchResult:
+        """Record ``rows`` in order, atomically. ``extra(conn, created)`` runs last in the
+        same transaction, so a batch and its bookkeeping commit together or not at all."""
+        for _attempt in range(3):
+            try:
+                with self.writer(business_id) as writer:
+                    created = writer.add(rows)
+                    if extra is not None:
+                        extra(writer.conn, created)
+                return BatchResult(created, writer.seq, writer.prev)
+            except RETRYABLE:
+                continue  # a concurrent writer added one of these contacts: decide again
+        raise Conflict("conflict", field="idempotency_key")
+
+
+RETRYABLE = (IntegrityError, psycopg.errors.UniqueViolation)

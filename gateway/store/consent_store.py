@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -90,8 +90,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def supersedes(action: Action, new_status: str, occurred_at: datetime, current_status: str,
-               current_at: datetime) -> bool:
+# A point in time: a datetime, or (the bulk path) its fixed-width UTC text, which sorts alike.
+Moment = TypeVar("Moment", datetime, str)
+
+
+def supersedes(action: Action, new_status: str, occurred_at: Moment, current_status: str,
+               current_at: Moment) -> bool:
     """Does an event replace a topic's current state? Shared by ``record`` and the bulk path.
 
     Order by when the customer acted; a tie goes to the opt-out (design rule 2). A repeated

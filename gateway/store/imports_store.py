@@ -1,8 +1,9 @@
-"""SQL of import jobs: create, claim with a lease, commit a batch with its checkpoint, report."""
+"""SQL of import jobs: create, claim with a lease, commit rows with their checkpoint, report."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import Connection, insert, or_, select, update
 from gateway.import_jobs import DONE, FAILED, QUEUED, RUNNING, UNFINISHED, ImportJob
 from gateway.import_rows import FileInfo
 from gateway.imports_texts import ImportBusy, ImportNotFound
-from gateway.store.bulk_store import BatchResult, BulkItem, BulkStore
+from gateway.store.bulk_store import BulkRow, BulkStore, BulkWriter
 from gateway.store.consent_store import utcnow
 from gateway.store.engine import Database
 from gateway.store.tables_imports import ImportErrorRow, ImportJobRow
@@ -30,6 +31,33 @@ def _job(row: ImportJobRow) -> ImportJob:
         error_code=row.error_code, error_params=row.error_params, lease_owner=row.lease_owner,
         lease_until=row.lease_until, created_at=row.created_at, started_at=row.started_at,
         updated_at=row.updated_at, finished_at=row.finished_at)
+
+
+class ImportTransaction:
+    """What one open import transaction holds: counts, and where the file stands."""
+
+    def __init__(self, writer: BulkWriter, job_id: str):
+        self.writer = writer
+        self.job_id = job_id
+        self.rows = self.recorded = self.duplicates = self.failed = 0
+        self.rows_processed = self.bytes_processed = 0
+
+    def add(self, rows: Sequence[BulkRow], errors: Sequence[RowError], *, count: int,
+            rows_processed: int, bytes_processed: int) -> None:
+        """Record good ``rows`` and report ``errors``: ``count`` rows of the file, after
+        which the file stands at ``rows_processed`` rows, ``bytes_processed`` bytes."""
+        created = self.writer.add(rows) if rows else []
+        recorded = sum(created)
+        if errors:
+            self.writer.conn.execute(insert(ImportErrorRow), [
+                {"job_id": self.job_id, "row": row, "column": column, "code": code,
+                 "params": params, "values": values}
+                for row, column, code, params, values in errors])
+        self.rows += count
+        self.recorded += recorded
+        self.duplicates += len(created) - recorded
+        self.failed += len(errors)
+        self.rows_processed, self.bytes_processed = rows_processed, bytes_processed
 
 
 class ImportStore:
@@ -96,34 +124,31 @@ class ImportStore:
             raise ImportBusy(value=job_id, owner="another process")
         return self.get_job(job_id)
 
-    def commit_batch(self, job_id: str, business_id: int, owner: str, items: Sequence[BulkItem],
-                     errors: Sequence[RowError], *, rows_processed: int, bytes_processed: int,
-                     lease: timedelta) -> BatchResult:
-        """Record a batch of good rows, its bad rows and the job's checkpoint atomically.
+    @contextmanager
+    def transaction(self, job_id: str, business_id: int, owner: str, *, lease: timedelta
+                    ) -> Iterator[ImportTransaction]:
+        """One bulk transaction of a job: rows and bad rows go in with
+        :meth:`ImportTransaction.add`; the job's checkpoint is written last, so the rows and
+        the checkpoint that counts them commit together or not at all."""
+        with self.bulk.writer(business_id) as writer:
+            tx = ImportTransaction(writer, job_id)
+            yield tx
+            if tx.rows:
+                self.checkpoint(writer.conn, job_id, owner, tx, lease)
 
-        The checkpoint update only matches while ``owner`` holds the lease: a process that
-        lost its job to another one rolls its batch back instead of writing it twice.
-        """
+    def checkpoint(self, conn: Connection, job_id: str, owner: str, tx: ImportTransaction,
+                   lease: timedelta) -> None:
+        """Advance the job past ``tx``. Only matches while ``owner`` holds the lease: a
+        process that lost its job to another one rolls back instead of writing it twice."""
         now = self.clock()
-
-        def checkpoint(conn: Connection, created: list[bool]) -> None:
-            recorded = sum(created)
-            if errors:
-                conn.execute(insert(ImportErrorRow), [
-                    {"job_id": job_id, "row": row, "column": column, "code": code,
-                     "params": params, "values": values}
-                    for row, column, code, params, values in errors])
-            result = conn.execute(update(ImportJobRow).where(
-                ImportJobRow.id == job_id, ImportJobRow.lease_owner == owner).values(
-                rows_processed=rows_processed, bytes_processed=bytes_processed,
-                recorded=ImportJobRow.recorded + recorded,
-                duplicates=ImportJobRow.duplicates + (len(created) - recorded),
-                failed=ImportJobRow.failed + len(errors), updated_at=now,
-                lease_until=now + lease))
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise ImportBusy(value=job_id, owner="another process")
-
-        return self.bulk.record_batch(business_id, items, extra=checkpoint)
+        result = conn.execute(update(ImportJobRow).where(
+            ImportJobRow.id == job_id, ImportJobRow.lease_owner == owner).values(
+            rows_processed=tx.rows_processed, bytes_processed=tx.bytes_processed,
+            recorded=ImportJobRow.recorded + tx.recorded,
+            duplicates=ImportJobRow.duplicates + tx.duplicates,
+            failed=ImportJobRow.failed + tx.failed, updated_at=now, lease_until=now + lease))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ImportBusy(value=job_id, owner="another process")
 
     def finish(self, job_id: str, owner: str, *, failed: bool = False,
                error_code: str | None = None, error_params: dict[str, Any] | None = None

@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from gateway import ledger
-from gateway.chain_template import make_template
 from gateway.cli import setup_business
 from gateway.consent import Capture, ConsentEvent
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
-from gateway.store.bulk_store import BulkItem, BulkStore
+from gateway.store.bulk_store import BulkRow, BulkStore, bulk_row
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -64,6 +63,10 @@ def _events(service: ConsentService) -> list[tuple[ConsentEvent, str | None]]:
     return out
 
 
+def _rows(db: Database, events: list[ConsentEvent]) -> list[BulkRow]:
+    return [bulk_row(e, None, dialect=db.dialect) for e in events]
+
+
 def _dump(db: Database) -> dict[str, Any]:
     with db.reading() as s:
         events = [(r.seq, r.id, r.idempotency_key, r.prev_hash, r.hash, r.personal_digest)
@@ -85,8 +88,10 @@ def test_bulk_and_single_paths_write_identical_chains(database_url: str,
         events = _events(service1)
         for event, digest in events:
             store1.record(event, digest)
-        items = [BulkItem(e, d, make_template(e, d)) for e, d in events]
-        assert items[-1].template is None and items[0].template is not None
+        items = [bulk_row(e, d, dialect=db2.dialect) for e, d in events]
+        # The last event's evidence holds the fixed sequence sentinel: its template was cut
+        # at random sentinels instead, and still hashes as `record` does.
+        assert b"7361904582713650429" in b"".join(items[-1].template.parts)
         bulk = BulkStore(db2, clock=lambda: NOW)
         first = bulk.record_batch(1, items[:4])
         second = bulk.record_batch(1, items[4:] + items[:2])  # repeats are skipped
@@ -107,7 +112,7 @@ def test_bulk_state_follows_the_ordering_rules(database_url: str) -> None:
     try:
         business = service.business("demo")
         events = [event for event, _ in _events(service)]
-        BulkStore(db, clock=lambda: NOW).record_batch(business.id, [BulkItem(e) for e in events])
+        BulkStore(db, clock=lambda: NOW).record_batch(business.id, _rows(db, events))
         state = store.contact_state(business.id, service.ref(business, "+819012345678"))
         assert {t: s.status for t, s in state.topics.items()} == {
             t: "opted_out" for t in business.topic_keys}
@@ -131,11 +136,31 @@ def test_a_failing_batch_writes_nothing(database_url: str) -> None:
             raise RuntimeError("crash after the writes, before commit")
 
         with pytest.raises(RuntimeError):
-            BulkStore(db).record_batch(1, [BulkItem(e) for e in events], extra=boom)
+            BulkStore(db).record_batch(1, _rows(db, events), extra=boom)
         assert store.count_events(1) == 0
         assert _dump(db)["contacts"] == [] and store.verify("demo").ok
         broken = dataclasses.replace(events[0], business_id=999)
         with pytest.raises(Exception):  # noqa: B017 - unknown business: nothing written
-            BulkStore(db).record_batch(999, [BulkItem(broken)])
+            BulkStore(db).record_batch(999, _rows(db, [broken]))
     finally:
         db.dispose()
+
+
+def test_one_transaction_of_many_batches_writes_the_same_chain(database_url: str,
+                                                               second_url: str) -> None:
+    """Later batches of an open transaction see the earlier ones: contacts, keys, state."""
+    db1, store1, service1 = _store(database_url)
+    db2, store2, _ = _store(second_url)
+    try:
+        events = _events(service1)
+        for event, digest in events:
+            store1.record(event, digest)
+        rows = [bulk_row(e, d, dialect=db2.dialect) for e, d in events]
+        with BulkStore(db2, clock=lambda: NOW).writer(1) as writer:
+            created = [writer.add([row])[0] for row in rows] + writer.add(rows[:3])
+        assert created == [True] * len(rows) + [False] * 3
+        assert _dump(db1) == _dump(db2)
+        assert store2.verify("demo").ok
+    finally:
+        db1.dispose()
+        db2.dispose()

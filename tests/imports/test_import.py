@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.exc import IntegrityError
 
 from gateway.cli import main
 from gateway.consent import Business
@@ -178,7 +179,7 @@ def test_a_failed_batch_is_retried_from_its_checkpoint(gw: Any, business: Busine
     path = write_csv(tmp_path / "f.csv", rows)
     job = gw.imports.create_job(business, path, source="cli", actor="test")
     calls = {"n": 0}
-    original = gw.imports.jobs.commit_batch
+    original = gw.imports.jobs.checkpoint
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
@@ -186,13 +187,40 @@ def test_a_failed_batch_is_retried_from_its_checkpoint(gw: Any, business: Busine
             raise RuntimeError("database went away")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(gw.imports.jobs, "commit_batch", flaky)
+    monkeypatch.setattr(gw.imports.jobs, "checkpoint", flaky)
     with pytest.raises(RuntimeError):
         gw.imports.run(job.id, workers=0)
     half = gw.imports.jobs.get_job(job.id)
     assert half.rows_processed == 6 and half.recorded == 6 and half.status == "running"
     done = gw.imports.run(job.id, workers=0)  # a dead owner's lease is taken over
     assert (done.status, done.recorded, done.duplicates, done.failed) == (DONE, 10, 0, 1)
+    assert gw.store.count_events(business.id) == 10 and gw.store.verify("demo").ok
+
+
+def test_a_conflicting_transaction_is_redone_from_its_checkpoint(
+        gw: Any, business: Business, tmp_path: Path, monkeypatch: Any) -> None:
+    """A unique-key clash (PostgreSQL: a contact added meanwhile without the ledger lock)
+    rolls the transaction back; the importer goes again from its checkpoint."""
+    import gateway.importer as importer
+
+    monkeypatch.setattr(importer, "BATCH_ROWS", 4)
+    rows = [row(f"090-6666-{n:04d}", "offers") for n in range(10)]
+    job = gw.imports.create_job(business, write_csv(tmp_path / "f.csv", rows), source="cli",
+                                actor="test")
+    calls = {"n": 0}
+    original = gw.imports.jobs.checkpoint
+
+    def clash(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise IntegrityError("INSERT INTO contacts", {}, Exception("UNIQUE constraint"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(gw.imports.jobs, "checkpoint", clash)
+    done = gw.imports.run(job.id, workers=0)
+    assert calls["n"] == 4  # 4 rows, a clash, then 4, 4 and 2 again
+    assert (done.status, done.rows_processed, done.recorded, done.duplicates) == \
+        (DONE, 10, 10, 0)
     assert gw.store.count_events(business.id) == 10 and gw.store.verify("demo").ok
 
 
