@@ -33,8 +33,8 @@ class ChainTemplate(NamedTuple):
     """Canonical entry bytes cut at the three writer-side values (a tuple: cheap to pickle
     from a worker process)."""
 
-    parts: tuple[bytes, ...]  # len(order) + 1 pieces
-    order: tuple[int, ...]  # which value goes in each gap: 0 seq, 1 recorded_at, 2 prev_hash
+    parts: tuple[bytes, bytes, bytes, bytes]
+    order: tuple[int, int, int]  # which value goes in each gap: 0 seq, 1 recorded_at, 2 prev_hash
 
     def entry_hash(self, seq: int, recorded_at: datetime, prev_hash: str) -> str:
         """``ledger.entry_hash(prev_hash, ledger.payload(..., seq, recorded_at, prev_hash))``."""
@@ -45,26 +45,26 @@ class ChainTemplate(NamedTuple):
         shares one)."""
         prev = prev_hash.encode()
         values = (str(seq).encode(), recorded_iso, prev)
-        parts = self.parts
-        pieces = [prev, b"\x00", parts[0]]
-        for gap, which in enumerate(self.order):
-            pieces.append(values[which])
-            pieces.append(parts[gap + 1])
-        return hashlib.sha256(b"".join(pieces)).hexdigest()
+        p = self.parts
+        x, y, z = self.order
+        return hashlib.sha256(b"".join((prev, b"\x00", p[0], values[x], p[1], values[y], p[2],
+                                        values[z], p[3]))).hexdigest()
 
 
-Sentinels = tuple[int, datetime, str]
+Sentinels = tuple[int, datetime, str, tuple[bytes, bytes, bytes]]  # with their marks
+_FIXED: Sentinels = (SEQ, RECORDED_AT, PREV,
+                     (str(SEQ).encode(), ledger.iso(RECORDED_AT).encode(), PREV.encode()))
 
 
 def _sentinels() -> Iterator[Sentinels]:
-    yield SEQ, RECORDED_AT, PREV
+    yield _FIXED
     for _ in range(RANDOM_TRIES):
-        micro = secrets.randbelow(1_000_000)
-        yield (secrets.randbelow(8 * 10**18) + 10**18,
-               datetime(1000 + secrets.randbelow(999), 1 + secrets.randbelow(12),
-                        1 + secrets.randbelow(28), secrets.randbelow(24), secrets.randbelow(60),
-                        secrets.randbelow(60), micro, tzinfo=UTC),
-               "~" + secrets.token_urlsafe(48)[:63])
+        seq = secrets.randbelow(8 * 10**18) + 10**18
+        at = datetime(1000 + secrets.randbelow(999), 1 + secrets.randbelow(12),
+                      1 + secrets.randbelow(28), secrets.randbelow(24), secrets.randbelow(60),
+                      secrets.randbelow(60), secrets.randbelow(1_000_000), tzinfo=UTC)
+        prev = "~" + secrets.token_urlsafe(48)[:63]
+        yield seq, at, prev, (str(seq).encode(), ledger.iso(at).encode(), prev.encode())
 
 
 def make_template(event: ConsentEvent, personal_hash: str | None, *,
@@ -72,14 +72,13 @@ def make_template(event: ConsentEvent, personal_hash: str | None, *,
                   ) -> ChainTemplate:
     """The template of ``event`` (with another ``event_id`` / ``idempotency_key``, if
     given)."""
-    for seq, recorded_at, prev in _sentinels():
+    for seq, recorded_at, prev, marks in _sentinels():
         body = ledger.payload(event, seq=seq, recorded_at=recorded_at, prev_hash=prev,
                               personal_hash=personal_hash)
         if event_id is not None:
             body["event_id"] = event_id
         if idempotency_key is not None:
             body["idempotency_key"] = idempotency_key
-        marks = (str(seq).encode(), ledger.iso(recorded_at).encode(), prev.encode())
         template = _cut(ledger.payload_bytes(body), marks)
         if template is not None:
             return template
@@ -90,14 +89,11 @@ def _cut(raw: bytes, marks: tuple[bytes, bytes, bytes]) -> ChainTemplate | None:
     """``raw`` cut at each mark, or None unless every mark occurs exactly once."""
     found: list[tuple[int, int]] = []
     for which, mark in enumerate(marks):
-        if raw.count(mark) != 1:
+        at = raw.find(mark)
+        if at < 0 or raw.find(mark, at + 1) >= 0:
             return None
-        found.append((raw.index(mark), which))
+        found.append((at, which))
     found.sort()
-    parts: list[bytes] = []
-    start = 0
-    for position, which in found:
-        parts.append(raw[start:position])
-        start = position + len(marks[which])
-    parts.append(raw[start:])
-    return ChainTemplate(tuple(parts), tuple(which for _, which in found))
+    (a, x), (b, y), (c, z) = found
+    return ChainTemplate((raw[:a], raw[a + len(marks[x]):b], raw[b + len(marks[y]):c],
+                          raw[c + len(marks[z]):]), (x, y, z))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -19,6 +18,7 @@ from typing import IO
 
 from gateway.consent import Action, Business, Capture, ConsentEvent
 from gateway.imports_texts import ImportProblem
+from gateway.ledger import payload_bytes
 
 COLUMNS = ("phone", "country", "topics", "action", "occurred_at", "evidence_ref", "staff",
            "location", "language", "wording_id", "name", "status")
@@ -235,10 +235,10 @@ def row_key(event: ConsentEvent) -> str:
     keyed ``subject_ref``, never the bare number, since the key is kept in the ledger."""
     evidence = event.evidence
     wording = event.wording
-    body = json.dumps([
+    body = payload_bytes([  # the bytes of json.dumps(..., ensure_ascii=False), compact
         event.business_id, event.subject_ref, str(event.action), str(event.status),
         list(event.topics), event.all_topics, event.occurred_at.isoformat(),
         evidence.get("evidence_ref"), evidence.get("staff"), evidence.get("location"),
         event.language, wording.id if wording else None,
-    ], ensure_ascii=False, separators=(",", ":"))
-    return "import:" + hashlib.sha256(body.encode()).hexdigest()
+    ])
+    return "import:" + hashlib.sha256(body).hexdigest()

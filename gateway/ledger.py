@@ -30,7 +30,7 @@ def iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(payload: Mapping[str, Any]) -> bytes:
+def canonical(payload: Mapping[str, Any] | list[Any]) -> bytes:
     """Sorted-key compact JSON (the RFC 8785 subset we use: no floats)."""
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=_default).encode("utf-8")
@@ -47,7 +47,7 @@ def _default(value: Any) -> Any:
 _ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def payload_bytes(body: Mapping[str, Any]) -> bytes:
+def payload_bytes(body: Mapping[str, Any] | list[Any]) -> bytes:
     """:func:`canonical` of a ledger payload or personal data, byte for byte, at a seventh
     of the cost (hashing a million imported entries, verifying a chain).
 

@@ -91,10 +91,14 @@ def parse_time(value: datetime | str | None, now: datetime) -> datetime:
     return parsed
 
 
+_SCALARS = frozenset({str, int, bool})
+
+
 def _plain(value: Any) -> Any:
     """Evidence as JSON-safe plain values; floats become strings so hashes are stable."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, Mapping):  # scalars inline: every capture passes through here
+        return {str(k): v if type(v) in _SCALARS else _plain(v)
+                for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, bool | int | str) or value is None:
@@ -144,8 +148,10 @@ def normalise(
     now: datetime,
     subject_key: bytes,
     allowed_channels: frozenset[str] = CHANNELS,
+    event_id: str | None = None,
 ) -> ConsentEvent:
-    """Validate ``capture`` against the rules and return the canonical event."""
+    """Validate ``capture`` against the rules and return the canonical event (with a new
+    uuid4 id unless ``event_id`` is given)."""
     try:
         action = Action(capture.action)
     except ValueError:
@@ -184,7 +190,7 @@ def normalise(
         evidence["scope"] = scope_evidence(business.opt_out_scope, capture.sender)
     language = capture.language or (wording.language if wording else None)
     return ConsentEvent(
-        event_id=str(uuid.uuid4()),
+        event_id=event_id or str(uuid.uuid4()),
         business_id=business.id,
         business_slug=business.slug,
         phone=e164,

@@ -99,12 +99,14 @@ class ConsentService:
                     return wording
         return None
 
-    def prepare(self, capture: Capture, business: Business | None = None) -> ConsentEvent:
+    def prepare(self, capture: Capture, business: Business | None = None, *,
+                event_id: str | None = None) -> ConsentEvent:
         """Validate a capture into an event without writing anything."""
         business = business or self.business(capture.business)
         wording = self._wording(capture, business)
         return normalise(capture, business, wording, now=self.clock(),
-                         subject_key=self.subject_key, allowed_channels=self.allowed_channels)
+                         subject_key=self.subject_key, allowed_channels=self.allowed_channels,
+                         event_id=event_id)
 
     def capture(self, capture: Capture, business: Business | None = None) -> Recorded:
         """The single write path: every channel's opt-in or opt-out goes through here."""

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.consent import Business
-from gateway.import_rows import RowReader, inspect_file, map_header, row_capture
+from gateway.consent import Business, Wording
+from gateway.import_rows import RowReader, inspect_file, map_header, row_capture, row_key
 from gateway.imports_texts import ImportProblem
 from tests.imports.helpers import HEADER, row, write_csv
 
@@ -97,3 +97,25 @@ def test_import_only_problems(cells: list[str], code: str) -> None:
         _capture(cells)
     assert exc.value.code == code
     assert exc.value.message("ja") != exc.value.message("en")
+
+
+def test_the_row_key_is_stable_across_versions() -> None:
+    """Re-importing a file imported by an earlier version must find its keys: the key is
+    SHA-256 of this exact JSON text (json.dumps, compact, UTF-8 kept)."""
+    import hashlib
+    import json
+    from datetime import UTC, datetime
+
+    from gateway.normaliser import normalise
+
+    text = "Sakura Coffee から WhatsApp でお知らせを受け取ります"
+    wording = Wording(id="w_paper_ja_1", business_id=1, kind="paper", language="ja",
+                      version=1, text=text, sha256=hashlib.sha256(text.encode()).hexdigest())
+    capture = _capture(row(topics="offers newsletter", staff="田中 \"花子\"", name="山田"))
+    event = normalise(capture, BUSINESS, wording, now=datetime(2026, 11, 1, tzinfo=UTC),
+                      subject_key=b"k")
+    body = json.dumps([
+        event.business_id, event.subject_ref, "opt_in", "confirmed", ["offers", "newsletter"],
+        False, event.occurred_at.isoformat(), "F-1", "田中 \"花子\"", "渋谷店", "ja",
+        "w_paper_ja_1"], ensure_ascii=False, separators=(",", ":"))
+    assert row_key(event) == "import:" + hashlib.sha256(body.encode()).hexdigest()
