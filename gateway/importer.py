@@ -202,19 +202,6 @@ def _unmarshal(blob: bytes) -> tuple[list[BulkRow], list[Bad]]:
     return [BulkRow(*row[:-1], ChainTemplate(*row[-1])) for row in goods], bads
 
 
-class _Ready:
-    """An inline result with the AsyncResult interface."""
-
-    def __init__(self, value: tuple[list[BulkRow], list[Bad]]):
-        self.value = value
-
-    def get(self) -> tuple[list[BulkRow], list[Bad]]:
-        return self.value
-
-    def ready(self) -> bool:
-        return True
-
-
 def _chunks(rows: Iterator[tuple[int, list[str]]], size: int
             ) -> Iterator[list[tuple[int, list[str]]]]:
     batch: list[tuple[int, list[str]]] = []
@@ -381,39 +368,27 @@ class Importer:
             if next(rows, None) is None:
                 break
         started = time.monotonic()
-        position = [job.rows_processed, job.bytes_processed]
         results = self._prepared(ctx, reader, _chunks(rows, min(CHUNK_ROWS, batch_rows)),
                                  workers)
         try:
             while True:
-                with self.jobs.transaction(job.id, job.business_id, owner, lease=LEASE) as tx:
+                with self.jobs.transaction(job, owner, lease=LEASE) as tx:
                     opened = time.monotonic()
                     done = out_of_time = False
-                    while True:
+                    while not (done or out_of_time):
                         result = next(results, None)
                         if result is None:
                             done = True
                             break
                         goods, bads, count, at_bytes = result
-                        position[0] += count
-                        position[1] = at_bytes
-                        tx.add(goods, bads, count=count, rows_processed=position[0],
-                               bytes_processed=at_bytes)
+                        tx.add(goods, bads, count=count, bytes_processed=at_bytes)
                         if progress is not None:
-                            progress(dataclasses.replace(
-                                job, rows_processed=position[0], bytes_processed=at_bytes,
-                                recorded=job.recorded + tx.recorded,
-                                duplicates=job.duplicates + tx.duplicates,
-                                failed=job.failed + tx.failed))
+                            progress(tx.applied_to(job))
                         now = time.monotonic()
                         out_of_time = time_limit is not None and now - started > time_limit
-                        if out_of_time or tx.rows >= batch_rows or \
-                                now - opened >= BATCH_SECONDS:
+                        if tx.rows >= batch_rows or now - opened >= BATCH_SECONDS:
                             break
-                job = dataclasses.replace(
-                    job, rows_processed=position[0], bytes_processed=position[1],
-                    recorded=job.recorded + tx.recorded,
-                    duplicates=job.duplicates + tx.duplicates, failed=job.failed + tx.failed)
+                job = tx.applied_to(job)
                 if done:
                     return True
                 if out_of_time:
@@ -435,30 +410,29 @@ class Importer:
         else:
             local = Preparer(ctx)
         pending: deque[tuple[Any, int, int]] = deque()
-        in_flight = 4 * workers if workers else 0
+        in_flight = 4 * workers  # chunks queued per pool: workers keep going during commits
         try:
             for chunk in chunks:
                 at_bytes = reader.bytes_read
-                if pool is not None:
-                    pending.append((pool.apply_async(_work, (chunk, self.clock())), len(chunk),
-                                    at_bytes))
-                else:
+                if pool is None:
                     assert local is not None
-                    pending.append((_Ready(local.run(chunk, self.clock())), len(chunk),
-                                    at_bytes))
+                    yield (*local.run(chunk, self.clock()), len(chunk), at_bytes)
+                    continue
+                pending.append((pool.apply_async(_work, (chunk, self.clock())), len(chunk),
+                                at_bytes))
                 while len(pending) > in_flight:
                     result, count, at = pending.popleft()
-                    yield (*_result(result), count, at)
+                    yield (*_unmarshal(_result(result)), count, at)
             while pending:
                 result, count, at = pending.popleft()
-                yield (*_result(result), count, at)
+                yield (*_unmarshal(_result(result)), count, at)
         finally:
             if pool is not None:
                 pool.terminate()
                 pool.join()
 
 
-def _result(result: Any) -> tuple[list[BulkRow], list[Bad]]:
+def _result(result: Any) -> bytes:
     """A worker's answer. A pool whose workers die at start keeps replacing them and never
     answers: give up after WORKER_STALL seconds rather than wait for ever."""
     waited = 0.0
@@ -467,8 +441,8 @@ def _result(result: Any) -> tuple[list[BulkRow], list[Bad]]:
         waited += 1.0
         if waited >= WORKER_STALL and not result.ready():
             raise RuntimeError(f"no answer from the import worker processes in {waited:.0f} s")
-    value = result.get()
-    return value if isinstance(value, tuple) else _unmarshal(value)
+    value: bytes = result.get()
+    return value
 
 
 __all__ = ["Importer", "ImportJob", "FileInfo", "DONE"]

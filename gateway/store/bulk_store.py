@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -32,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from gateway import ledger
 from gateway.chain_template import ChainTemplate, make_template
 from gateway.consent import Action, ConsentEvent
-from gateway.errors import Conflict, NotFound
+from gateway.errors import NotFound
 from gateway.store.consent_store import STATE_OF, supersedes, utcnow
 from gateway.store.engine import Database
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
@@ -50,7 +49,6 @@ STATE_COLUMNS = ("business_id", "contact_id", "topic", "status", "occurred_at", 
                  "channel", "updated_at")
 CONTACT_COLUMNS = ("id", "business_id", "subject_ref", "phone", "name", "created_at")
 PERSONAL_COLUMNS = ("event_id", "contact_id", "data")
-Extra = Callable[[Connection, list[bool]], None]
 
 
 class BulkRow(NamedTuple):
@@ -98,21 +96,6 @@ def bulk_row(event: ConsentEvent, personal_hash: str | None, *, dialect: str,
         STATE_OF[(event.action, event.status)], event.topics, occurred, event.channel, head,
         _dumps(dict(personal)) if personal else None,
         make_template(event, personal_hash, event_id=event_id, idempotency_key=key))
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    created: list[bool]  # per item: recorded now (False: its key was already known)
-    head_seq: int
-    head_hash: str
-
-    @property
-    def recorded(self) -> int:
-        return sum(self.created)
-
-    @property
-    def duplicates(self) -> int:
-        return len(self.created) - self.recorded
 
 
 def _dumps(value: Any) -> str:
@@ -368,20 +351,6 @@ class BulkStore:
                                 "WHERE business_id = %s", [(writer.seq, writer.prev,
                                                             business_id)])
 
-    def record_batch(self, business_id: int, rows: Sequence[BulkRow], *,
-                     extra: Extra | None = None) -> BatchResult:
-        """Record ``rows`` in order, atomically. ``extra(conn, created)`` runs last in the
-        same transaction, so a batch and its bookkeeping commit together or not at all."""
-        for _attempt in range(3):
-            try:
-                with self.writer(business_id) as writer:
-                    created = writer.add(rows)
-                    if extra is not None:
-                        extra(writer.conn, created)
-                return BatchResult(created, writer.seq, writer.prev)
-            except RETRYABLE:
-                continue  # a concurrent writer added one of these contacts: decide again
-        raise Conflict("conflict", field="idempotency_key")
 
-
+# What a clash with a concurrent writer raises; nothing was written, so retry.
 RETRYABLE = (IntegrityError, psycopg.errors.UniqueViolation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -34,18 +35,18 @@ def _job(row: ImportJobRow) -> ImportJob:
 
 
 class ImportTransaction:
-    """What one open import transaction holds: counts, and where the file stands."""
+    """One open import transaction: what it recorded, and where the file stands after it."""
 
-    def __init__(self, writer: BulkWriter, job_id: str):
+    def __init__(self, writer: BulkWriter, job: ImportJob):
         self.writer = writer
-        self.job_id = job_id
+        self.job_id = job.id
         self.rows = self.recorded = self.duplicates = self.failed = 0
-        self.rows_processed = self.bytes_processed = 0
+        self.rows_processed, self.bytes_processed = job.rows_processed, job.bytes_processed
 
     def add(self, rows: Sequence[BulkRow], errors: Sequence[RowError], *, count: int,
-            rows_processed: int, bytes_processed: int) -> None:
-        """Record good ``rows`` and report ``errors``: ``count`` rows of the file, after
-        which the file stands at ``rows_processed`` rows, ``bytes_processed`` bytes."""
+            bytes_processed: int) -> None:
+        """Record good ``rows`` and report ``errors``, which were the next ``count`` rows
+        of the file, ending at byte ``bytes_processed``."""
         created = self.writer.add(rows) if rows else []
         recorded = sum(created)
         if errors:
@@ -57,7 +58,15 @@ class ImportTransaction:
         self.recorded += recorded
         self.duplicates += len(created) - recorded
         self.failed += len(errors)
-        self.rows_processed, self.bytes_processed = rows_processed, bytes_processed
+        self.rows_processed += count
+        self.bytes_processed = bytes_processed
+
+    def applied_to(self, job: ImportJob) -> ImportJob:
+        """``job`` (as it stood when this transaction began) advanced past it."""
+        return dataclasses.replace(
+            job, rows_processed=self.rows_processed, bytes_processed=self.bytes_processed,
+            recorded=job.recorded + self.recorded, duplicates=job.duplicates + self.duplicates,
+            failed=job.failed + self.failed)
 
 
 class ImportStore:
@@ -125,16 +134,16 @@ class ImportStore:
         return self.get_job(job_id)
 
     @contextmanager
-    def transaction(self, job_id: str, business_id: int, owner: str, *, lease: timedelta
+    def transaction(self, job: ImportJob, owner: str, *, lease: timedelta
                     ) -> Iterator[ImportTransaction]:
-        """One bulk transaction of a job: rows and bad rows go in with
+        """One bulk transaction of ``job``: rows and bad rows go in with
         :meth:`ImportTransaction.add`; the job's checkpoint is written last, so the rows and
         the checkpoint that counts them commit together or not at all."""
-        with self.bulk.writer(business_id) as writer:
-            tx = ImportTransaction(writer, job_id)
+        with self.bulk.writer(job.business_id) as writer:
+            tx = ImportTransaction(writer, job)
             yield tx
             if tx.rows:
-                self.checkpoint(writer.conn, job_id, owner, tx, lease)
+                self.checkpoint(writer.conn, job.id, owner, tx, lease)
 
     def checkpoint(self, conn: Connection, job_id: str, owner: str, tx: ImportTransaction,
                    lease: timedelta) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from gateway import ledger
 from gateway.cli import setup_business
 from gateway.consent import Capture, ConsentEvent
+from gateway.errors import NotFound
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
 from gateway.store.bulk_store import BulkRow, BulkStore, bulk_row
@@ -93,14 +94,16 @@ def test_bulk_and_single_paths_write_identical_chains(database_url: str,
         # at random sentinels instead, and still hashes as `record` does.
         assert b"7361904582713650429" in b"".join(items[-1].template.parts)
         bulk = BulkStore(db2, clock=lambda: NOW)
-        first = bulk.record_batch(1, items[:4])
-        second = bulk.record_batch(1, items[4:] + items[:2])  # repeats are skipped
-        assert first.created == [True] * 4
-        assert second.created == [True] * 5 + [False, False]
+        with bulk.writer(1) as writer:
+            first = writer.add(items[:4])
+        with bulk.writer(1) as writer:
+            second = writer.add(items[4:] + items[:2])  # repeats are skipped
+        assert first == [True] * 4
+        assert second == [True] * 5 + [False, False]
         one, two = _dump(db1), _dump(db2)
         assert one["events"] == two["events"]
         assert one == two
-        assert second.head_hash == one["events"][-1][4]
+        assert writer.prev == one["events"][-1][4] and writer.seq == len(events)
         assert store2.verify("demo").ok and store2.verify("demo").entries == len(events)
     finally:
         db1.dispose()
@@ -112,7 +115,8 @@ def test_bulk_state_follows_the_ordering_rules(database_url: str) -> None:
     try:
         business = service.business("demo")
         events = [event for event, _ in _events(service)]
-        BulkStore(db, clock=lambda: NOW).record_batch(business.id, _rows(db, events))
+        with BulkStore(db, clock=lambda: NOW).writer(business.id) as writer:
+            writer.add(_rows(db, events))
         state = store.contact_state(business.id, service.ref(business, "+819012345678"))
         assert {t: s.status for t, s in state.topics.items()} == {
             t: "opted_out" for t in business.topic_keys}
@@ -132,16 +136,14 @@ def test_a_failing_batch_writes_nothing(database_url: str) -> None:
     try:
         events = [e for e, _ in _events(service)]
 
-        def boom(_conn: Any, _created: list[bool]) -> None:
+        with pytest.raises(RuntimeError), BulkStore(db).writer(1) as writer:
+            assert writer.add(_rows(db, events)) == [True] * len(events)
             raise RuntimeError("crash after the writes, before commit")
-
-        with pytest.raises(RuntimeError):
-            BulkStore(db).record_batch(1, _rows(db, events), extra=boom)
         assert store.count_events(1) == 0
         assert _dump(db)["contacts"] == [] and store.verify("demo").ok
         broken = dataclasses.replace(events[0], business_id=999)
-        with pytest.raises(Exception):  # noqa: B017 - unknown business: nothing written
-            BulkStore(db).record_batch(999, _rows(db, [broken]))
+        with pytest.raises(NotFound), BulkStore(db).writer(999) as writer:
+            writer.add(_rows(db, [broken]))  # unknown business: nothing written
     finally:
         db.dispose()
 
