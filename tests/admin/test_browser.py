@@ -6,27 +6,20 @@ CSRF tokens. Screenshots go to test-artifacts/ (admin-*.png).
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from gateway.admin.demo_data import seed_demo
 from gateway.consent import Action, Business, Capture
 from tests.admin.conftest import make_staff
+from tests.browser import NEEDS_CHROMIUM, live_server, watched_page
 from tests.conftest import make_url
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None, reason="no `chromium` binary on PATH: "
-                                 "browser tests need Debian's chromium package")]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = NEEDS_CHROMIUM
 SCRIPT_NAME = "<script>alert(1)</script>"
 PROFILE_NAME = '<img src=x onerror="alert(2)">Ken'
 BODY = '"><svg onload=alert(3)>はい'
@@ -46,12 +39,8 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def server(app: Flask) -> Iterator[str]:
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(5)
+    with live_server(app) as base:
+        yield base
 
 
 @pytest.fixture
@@ -77,22 +66,8 @@ def hostile(gw: Any, business: Business) -> dict[str, int]:
 
 @pytest.fixture
 def page(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-US")
-        pg = context.new_page()
-        pg.dialogs, pg.problems = [], []
-        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-        pg.on("pageerror", lambda e: pg.problems.append(f"pageerror: {e}"))
-        pg.on("console", lambda m: pg.problems.append(m.text) if m.type in ("error", "warning")
-              else None)
-        pg.base = server
-        try:
-            yield pg
-        finally:
-            browser.close()
+    with watched_page(server) as pg:
+        yield pg
 
 
 def sign_in(page: Any, username: str = "hana") -> None:

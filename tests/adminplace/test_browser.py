@@ -1,6 +1,6 @@
 """Placements & QR in a real headless Chromium: create, QR image decodes, charts, copy, retire.
 
-Same harness as tests/admin/test_browser.py: werkzeug serves the app in a thread, the
+The harness of tests/browser.py: werkzeug serves the app in a thread, the
 browser signs in through the form with real CSRF tokens. Screenshots go to
 test-artifacts/admin-placements.png and admin-placement.png.
 """
@@ -19,13 +19,12 @@ from PIL import Image
 from gateway.admin.demo_data import seed_demo
 from gateway.consent import Business
 from tests.admin.conftest import make_staff
-from tests.admin.test_browser import ARGS, CHROMIUM, painted, server, sign_in  # noqa: F401
+from tests.admin.test_browser import painted, server, sign_in  # noqa: F401
+from tests.browser import NEEDS_CHROMIUM, watched_page
 from tests.conftest import make_url
 from tests.placements.conftest import chat_opt_in, decode
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None, reason="no `chromium` binary on PATH: "
-                                 "browser tests need Debian's chromium package")]
+pytestmark = NEEDS_CHROMIUM
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
@@ -50,23 +49,8 @@ def shop(gw: Any, business: Business, server: str) -> str:  # noqa: F811
 
 @pytest.fixture
 def page(shop: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-US")
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=shop)
-        pg = context.new_page()
-        pg.dialogs, pg.problems = [], []
-        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-        pg.on("pageerror", lambda e: pg.problems.append(f"pageerror: {e}"))
-        pg.on("console", lambda m: pg.problems.append(m.text) if m.type in ("error", "warning")
-              else None)
-        pg.base = shop
-        try:
-            yield pg
-        finally:
-            browser.close()
+    with watched_page(shop, permissions=("clipboard-read", "clipboard-write")) as pg:
+        yield pg
 
 
 def image_loaded(page: Any, selector: str) -> int:

@@ -18,6 +18,7 @@ from gateway import qr, qr_fonts
 from gateway.codes import find_placement_code
 from gateway.consent import Business
 from gateway.placements import Placement
+from tests.browser import CHROMIUM, chromium
 from tests.placements.conftest import decode, follow, scan_url
 
 SIZES = (128, 200, 256, 512, 1024, 2048)
@@ -154,25 +155,16 @@ def test_svg_is_well_formed_and_escapes_the_name(placement: Placement, logo_file
 def test_svg_rendered_by_chromium_decodes(client: FlaskClient, placement: Placement, gw: Any,
                                           business: Business, logo_file: Path,
                                           with_logo: bool, artifacts: Path) -> None:
-    chromium = shutil.which("chromium")
-    if not chromium:
+    if CHROMIUM is None:
         pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
     if with_logo:
         gw.placements.set_logo(business, logo_file.read_bytes())
     res = client.get(f"/l/{placement.code}/qr.svg?size=480&logo={int(with_logo)}&lang=ja")
     assert res.status_code == 200 and res.mimetype == "image/svg+xml"
     svg_file = artifacts / f"placement-{'logo' if with_logo else 'plain'}.svg"
     svg_file.write_bytes(res.data)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page(viewport={"width": 600, "height": 700})
-            page.goto(svg_file.as_uri())
-            shot = page.screenshot()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 600, "height": 700})
+        page.goto(svg_file.as_uri())
+        shot = page.screenshot()
     assert decode(shot) == [scan_url(placement.code)]

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from tests.browser import NEEDS_CHROMIUM, chromium
 from tests.proof.conftest import PHONE, opt_in
 
-pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(params=["sqlite"])
@@ -23,12 +20,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     yield f"sqlite:///{tmp_path / 'store.db'}"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_receipt_renders_prints_and_runs_no_injected_script(
         client: FlaskClient, auth: dict[str, str], gw: Any, business: Any, artifacts: Path,
         lang: str) -> None:
-    from playwright.sync_api import sync_playwright
 
     hostile = gw.store.add_wording(
         business.id, "web_form", "ja",
@@ -45,23 +40,19 @@ def test_receipt_renders_prints_and_runs_no_injected_script(
                            "&copy=customer", headers=auth).get_data(as_text=True)
 
     dialogs: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 1400})
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.set_content(page_html, wait_until="load")
-            page.wait_for_timeout(200)
-            assert dialogs == []
-            assert page.locator("article.event").count() == 4
-            assert "<script>alert('name')</script>" in page.locator("dd.name").inner_text()
-            assert page.locator("blockquote.wording", has_text="onerror=alert").count() == 1
-            assert page.locator("img").count() == 0
-            page.screenshot(path=str(artifacts / f"receipt-{lang}.png"), full_page=True)
-            page.emulate_media(media="print")
-            assert page.locator("button.print").is_hidden()
-            pdf = page.pdf(format="A4", print_background=True)
-            assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
-            (artifacts / f"receipt-{lang}.pdf").write_bytes(pdf)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.set_content(page_html, wait_until="load")
+        page.wait_for_timeout(200)
+        assert dialogs == []
+        assert page.locator("article.event").count() == 4
+        assert "<script>alert('name')</script>" in page.locator("dd.name").inner_text()
+        assert page.locator("blockquote.wording", has_text="onerror=alert").count() == 1
+        assert page.locator("img").count() == 0
+        page.screenshot(path=str(artifacts / f"receipt-{lang}.png"), full_page=True)
+        page.emulate_media(media="print")
+        assert page.locator("button.print").is_hidden()
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+        (artifacts / f"receipt-{lang}.pdf").write_bytes(pdf)

@@ -7,7 +7,6 @@ withholds cookies from the widget's iframe exactly as it would on a real shop.
 
 from __future__ import annotations
 
-import shutil
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,16 +15,10 @@ from typing import Any
 import pytest
 
 from gateway.consent import Business
+from tests.browser import NEEDS_CHROMIUM, chromium
 from tests.web.conftest import Live, events_of
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                       "(`apt-get install chromium`); the widget's browser test needs it"),
-]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = NEEDS_CHROMIUM
 STYLE_PROBE = """(selectors) => selectors.map((sel) => {
   const s = getComputedStyle(document.querySelector(sel));
   return [sel, s.color, s.backgroundColor, s.fontFamily, s.fontSize, s.margin, s.padding,
@@ -99,16 +92,10 @@ def servers(app: Any, gw: Any, business: Business) -> Iterator[tuple[str, str, s
 
 @pytest.fixture
 def browser_page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 1000})
         page.set_default_timeout(15000)
-        try:
-            yield page
-        finally:
-            browser.close()
+        yield page
 
 
 def test_widget_on_a_strict_csp_site_in_chromium(servers: tuple[str, str, str], browser_page: Any,
