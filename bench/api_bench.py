@@ -16,26 +16,31 @@ import json
 import multiprocessing as mp
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._server import Gunicorn, bench_env, percentile, prepare, reset_postgres, workdir  # noqa: E402
 
+Request = tuple[str, str, str | None, dict[str, str]]  # method, path, body, headers
 
-def _consent_load(port: int, key: str, client_id: int, seconds: float, out: mp.Queue) -> None:
+
+def _drive(port: int, seconds: float, request_for: Callable[[int], Request]
+           ) -> tuple[list[float], list[int]]:
+    """Send request_for(1), request_for(2), ... on one keep-alive connection for
+    ``seconds``; latencies and statuses (0: the connection failed and was reopened)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    latencies, created, errors, n = [], 0, 0, 0
+    latencies: list[float] = []
+    statuses: list[int] = []
     end = time.perf_counter() + seconds
+    n = 0
+    failed = False
     while time.perf_counter() < end:
         n += 1
-        phone = f"+8190{client_id + 1}{n:07d}"
-        body = json.dumps({"phone": phone, "topics": ["offers", "order_updates"],
-                           "channel": "checkout", "idempotency_key": f"c{client_id}-{n}",
-                           "evidence": {"order_id": f"{client_id}-{n}"}})
+        method, path, body, headers = request_for(n)
         t = time.perf_counter()
         try:
-            conn.request("POST", "/api/v1/consents", body, headers)
+            conn.request(method, path, body, headers)
             res = conn.getresponse()
             res.read()
             status = res.status
@@ -44,39 +49,39 @@ def _consent_load(port: int, key: str, client_id: int, seconds: float, out: mp.Q
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             status = 0
         latencies.append(time.perf_counter() - t)
-        if status not in (201, 200) and errors == 0:
+        if status not in (200, 201) and not failed:
+            failed = True
             print("first error:", status, file=sys.stderr)
-        if status == 201:
-            created += 1
-        else:
-            errors += 1
-    out.put((latencies, created, errors))
+        statuses.append(status)
+    return latencies, statuses
+
+
+def _consent_load(port: int, key: str, client_id: int, seconds: float, out: mp.Queue) -> None:
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def request(n: int) -> Request:
+        body = json.dumps({"phone": f"+8190{client_id + 1}{n:07d}",
+                           "topics": ["offers", "order_updates"], "channel": "checkout",
+                           "idempotency_key": f"c{client_id}-{n}",
+                           "evidence": {"order_id": f"{client_id}-{n}"}})
+        return "POST", "/api/v1/consents", body, headers
+
+    latencies, statuses = _drive(port, seconds, request)
+    created = statuses.count(201)
+    out.put((latencies, created, len(statuses) - created))
 
 
 def _eligibility_load(port: int, key: str, client_id: int, seconds: float, known: int,
                       out: mp.Queue) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {key}"}
-    latencies, ok, errors, n = [], 0, 0, 0
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        n += 1
+
+    def request(n: int) -> Request:
         phone = f"%2B8190{(n % 4) + 1}{(n * 7919) % max(known, 1) + 1:07d}"
-        t = time.perf_counter()
-        try:
-            conn.request("GET", f"/api/v1/eligibility?phone={phone}&topic=offers",
-                         headers=headers)
-            res = conn.getresponse()
-            res.read()
-            status = res.status
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            status = 0
-        latencies.append(time.perf_counter() - t)
-        ok += status == 200
-        errors += status != 200
-    out.put((latencies, ok, errors))
+        return "GET", f"/api/v1/eligibility?phone={phone}&topic=offers", None, headers
+
+    latencies, statuses = _drive(port, seconds, request)
+    ok = statuses.count(200)
+    out.put((latencies, ok, len(statuses) - ok))
 
 
 def run_phase(name: str, target, args_for, clients: int, seconds: float) -> tuple[int, int]:

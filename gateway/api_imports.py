@@ -81,10 +81,11 @@ def get_import_errors(job_id: str) -> Any:
     jobs = gw().imports.jobs
     job = jobs.get_job(job_id, business().id)
     blocks = error_report(job.columns, jobs.iter_errors(job.id), _lang())
-    return _download(blocks, "text/csv; charset=utf-8", f"{job.id}-errors.csv")
+    return download(blocks, "text/csv; charset=utf-8", f"{job.id}-errors.csv")
 
 
-def _download(blocks: Iterator[bytes], mimetype: str, filename: str) -> Response:
+def download(blocks: Iterator[bytes], mimetype: str, filename: str) -> Response:
+    """A streamed attachment (the API's and the admin's exports and error reports)."""
     response = Response(stream_with_context(blocks), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -98,7 +99,7 @@ def _export(what: str, fmt: str, *, bom: bool = False) -> Iterator[bytes]:
 @require_key
 def export_state_csv() -> Any:
     """Current consent state, one row per number and topic (re-importable CSV)."""
-    return _download(_export("state", "csv", bom=request.args.get("bom") == "1"),
+    return download(_export("state", "csv", bom=request.args.get("bom") == "1"),
                      "text/csv; charset=utf-8", f"{business().slug}-state.csv")
 
 
@@ -106,7 +107,7 @@ def export_state_csv() -> Any:
 @require_key
 def export_state_jsonl() -> Any:
     """Current consent state as JSON lines."""
-    return _download(_export("state", "jsonl"),
+    return download(_export("state", "jsonl"),
                      "application/x-ndjson", f"{business().slug}-state.jsonl")
 
 
@@ -114,5 +115,5 @@ def export_state_jsonl() -> Any:
 @require_key
 def export_ledger_jsonl() -> Any:
     """The full ledger for auditors; check it with ``optin-gateway verify-ledger --file``."""
-    return _download(_export("ledger", "jsonl"),
+    return download(_export("ledger", "jsonl"),
                      "application/x-ndjson", f"{business().slug}-ledger.jsonl")

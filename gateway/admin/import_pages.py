@@ -17,7 +17,7 @@ from gateway.admin import bp
 from gateway.admin.auth import current_business, current_user, is_admin, lang, t
 from gateway.admin.forms import ImportForm
 from gateway.admin.views import helpers
-from gateway.api_imports import _download
+from gateway.api_imports import download
 from gateway.consent import Business
 from gateway.exports import error_report, export_blocks
 from gateway.import_jobs import ImportJob
@@ -94,7 +94,7 @@ def import_errors(job_id: str) -> Any:
     except ImportNotFound:
         abort(404)
     blocks = error_report(job.columns, jobs.iter_errors(job.id), lang())
-    return _download(blocks, "text/csv; charset=utf-8", f"{job.id}-errors.csv")
+    return download(blocks, "text/csv; charset=utf-8", f"{job.id}-errors.csv")
 
 
 def _export(what: str, fmt: str) -> Iterator[bytes]:
@@ -105,17 +105,17 @@ def _export(what: str, fmt: str) -> Iterator[bytes]:
 @bp.get("/exports/state.csv")
 def export_state_csv() -> Any:
     """Current consent state (re-importable CSV), as ``GET /api/v1/exports/state.csv``."""
-    return _download(_export("state", "csv"), "text/csv; charset=utf-8",
+    return download(_export("state", "csv"), "text/csv; charset=utf-8",
                      f"{_business().slug}-state.csv")
 
 
 @bp.get("/exports/state.jsonl")
 def export_state_jsonl() -> Any:
-    return _download(_export("state", "jsonl"), "application/x-ndjson",
+    return download(_export("state", "jsonl"), "application/x-ndjson",
                      f"{_business().slug}-state.jsonl")
 
 
 @bp.get("/exports/ledger.jsonl")
 def export_ledger_jsonl() -> Any:
-    return _download(_export("ledger", "jsonl"), "application/x-ndjson",
+    return download(_export("ledger", "jsonl"), "application/x-ndjson",
                      f"{_business().slug}-ledger.jsonl")
