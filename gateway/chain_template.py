@@ -68,15 +68,11 @@ def _sentinels() -> Iterator[Sentinels]:
 
 
 def make_template(event: ConsentEvent, personal_hash: str | None, *,
-                  event_id: str | None = None, idempotency_key: str | None = None
-                  ) -> ChainTemplate:
-    """The template of ``event`` (with another ``event_id`` / ``idempotency_key``, if
-    given)."""
+                  idempotency_key: str | None = None) -> ChainTemplate:
+    """The template of ``event`` (with another ``idempotency_key``, if given)."""
     for seq, recorded_at, prev, marks in _sentinels():
         body = ledger.payload(event, seq=seq, recorded_at=recorded_at, prev_hash=prev,
                               personal_hash=personal_hash)
-        if event_id is not None:
-            body["event_id"] = event_id
         if idempotency_key is not None:
             body["idempotency_key"] = idempotency_key
         template = _cut(ledger.payload_bytes(body), marks)

@@ -55,7 +55,7 @@ class BulkRow(NamedTuple):
     """One event as the bulk path writes it, formatted for one dialect (see bulk_row).
 
     Plain values only (no enums or datetimes): import workers send these to the writing
-    process by the hundred thousand, and plain tuples pickle several times faster."""
+    process by the hundred thousand, as plain tuples (marshal)."""
 
     event_id: str
     subject_ref: str
@@ -73,12 +73,12 @@ class BulkRow(NamedTuple):
 
 
 def bulk_row(event: ConsentEvent, personal_hash: str | None, *, dialect: str,
-             event_id: str | None = None, idempotency_key: str | None = None) -> BulkRow:
+             idempotency_key: str | None = None) -> BulkRow:
     """``event`` ready for :meth:`BulkWriter.add` on ``dialect`` ("sqlite" or
-    "postgresql"), optionally under another id and idempotency key (an import sets both,
-    which is cheaper than copying the event). Pure: import workers run it."""
+    "postgresql"), optionally under another idempotency key (an import's row key: cheaper
+    than copying the event). Pure: import workers run it."""
     pg = dialect == "postgresql"
-    event_id = event_id or event.event_id
+    event_id = event.event_id
     key = idempotency_key or event.idempotency_key
     occurred = time_text(event.occurred_at)
     w = event.wording
@@ -95,7 +95,7 @@ def bulk_row(event: ConsentEvent, personal_hash: str | None, *, dialect: str,
         personal.get("name") or personal.get("profile_name"), key, str(event.action),
         STATE_OF[(event.action, event.status)], event.topics, occurred, event.channel, head,
         _dumps(dict(personal)) if personal else None,
-        make_template(event, personal_hash, event_id=event_id, idempotency_key=key))
+        make_template(event, personal_hash, idempotency_key=key))
 
 
 def _dumps(value: Any) -> str:
