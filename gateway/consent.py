@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 
 class Action(StrEnum):
@@ -207,3 +207,26 @@ class Eligibility:
     since: datetime | None = None
     rule: str = ""
     window_open_until: datetime | None = None
+
+
+# What an event makes each of its topics.
+STATE_OF = {
+    (Action.OPT_IN, Status.CONFIRMED): "opted_in",
+    (Action.OPT_IN, Status.PENDING): "pending",
+    (Action.OPT_OUT, Status.CONFIRMED): "opted_out",
+}
+
+# A point in time: a datetime, or (the bulk path) its fixed-width UTC text, which sorts alike.
+Moment = TypeVar("Moment", datetime, str)
+
+
+def supersedes(action: Action, new_status: str, occurred_at: Moment, current_status: str,
+               current_at: Moment) -> bool:
+    """Does an event replace a topic's current state? Shared by ``record`` and the bulk path.
+
+    Order by when the customer acted; a tie goes to the opt-out (design rule 2). A repeated
+    form that still needs confirming never downgrades a confirmed consent.
+    """
+    newer = occurred_at > current_at or (occurred_at == current_at and action is Action.OPT_OUT)
+    downgrade = new_status == "pending" and current_status == "opted_in"
+    return newer and not downgrade

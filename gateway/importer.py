@@ -13,37 +13,29 @@ import dataclasses
 import gc
 import hashlib
 import logging
-import marshal
 import multiprocessing
 import os
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from gateway import ledger
-from gateway.chain_template import ChainTemplate
+from gateway.bulk_rows import BulkRow
 from gateway.consent import Business, Wording
-from gateway.errors import GatewayError
 from gateway.import_jobs import DONE, UNFINISHED, ImportJob, new_job_id, new_owner, owner_is_dead
 from gateway.import_rows import (
     FileInfo,
-    Header,
     RowReader,
     inspect_file,
-    is_blank,
-    row_capture,
-    row_key,
 )
+from gateway.import_worker import Bad, JobContext, Preparer, init_worker, plain, unmarshal, work
 from gateway.imports_texts import ImportBusy, ImportProblem
 from gateway.outbox import OutboxItem, RetryLater
 from gateway.service import ConsentService
-from gateway.store.bulk_store import RETRYABLE, BulkRow, bulk_row
+from gateway.store.bulk_store import RETRYABLE
 from gateway.store.imports_store import ImportStore
 
 log = logging.getLogger("gateway.importer")
@@ -58,7 +50,6 @@ OUTBOX_KIND = "import"
 WORKER_STALL = 300.0  # seconds without an answer from a worker chunk: something is wrong
 SLICE_SECONDS = 30.0  # an outbox run imports this long, then queues its continuation
 
-Bad = tuple[int, str | None, str, dict[str, Any], list[str]]
 ProgressFn = Callable[[ImportJob], None]
 
 
@@ -69,94 +60,6 @@ class Stores(Protocol):
     def list_wordings(self, business_id: int) -> list[Wording]: ...
 
 
-# -- one chunk of rows -> events (runs in worker processes for large files) ----------------
-
-@dataclass(frozen=True)
-class JobContext:
-    """Everything needed to normalise rows, picklable for worker processes."""
-
-    business: Business
-    wordings: tuple[Wording, ...]
-    subject_key: bytes
-    allowed_channels: frozenset[str]
-    job_id: str
-    sha256: str
-    header: Header
-    id_prefix: int  # see event_id
-    dialect: str  # rows are formatted for the store's driver in the workers
-    refused: frozenset[str]  # subject refs of erased numbers
-
-    def event_id(self, row: int) -> str:
-        """A time-ordered UUID (version 7 layout, RFC 9562) per job and row: the job's
-        start in ms, 42 bits of the job id, the row number. Imported events then append to
-        the primary-key index in file order instead of scattering a million random uuid4
-        keys through it (the bulk path's largest cost after the number parsing)."""
-        n = self.id_prefix | (row & 0xFFFFFFFF)
-        h = f"{n:032x}"
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-class _Snapshot:
-    """The read side of the store as of the job's start: what ConsentService.prepare uses."""
-
-    def __init__(self, business: Business, wordings: Iterable[Wording]):
-        self.business = business
-        self.by_id = {w.id: w for w in wordings}
-        self.current: dict[tuple[str, str], Wording] = {}
-        for w in sorted(self.by_id.values(), key=lambda w: w.version):
-            self.current[(w.kind, w.language)] = w
-
-    def get_business(self, slug: str) -> Business | None:
-        return self.business if slug == self.business.slug else None
-
-    def get_wording(self, wording_id: str) -> Wording | None:
-        return self.by_id.get(wording_id)
-
-    def current_wording(self, business_id: int, kind: str, language: str) -> Wording | None:
-        return self.current.get((kind, language)) if business_id == self.business.id else None
-
-
-class Preparer:
-    """Rows -> (good rows formatted for the bulk store, bad rows for the report)."""
-
-    def __init__(self, ctx: JobContext):
-        self.ctx = ctx
-        self.now = datetime.min
-        store: Any = _Snapshot(ctx.business, ctx.wordings)
-        self.service = ConsentService(store, subject_key=ctx.subject_key,
-                                      clock=lambda: self.now,
-                                      allowed_channels=ctx.allowed_channels)
-
-    def run(self, rows: Sequence[tuple[int, list[str]]], now: datetime
-            ) -> tuple[list[BulkRow], list[Bad]]:
-        self.now = now
-        ctx = self.ctx
-        business = ctx.business
-        refused = ctx.refused
-        goods: list[BulkRow] = []
-        bads: list[Bad] = []
-        for row, cells in rows:
-            if is_blank(cells):
-                continue
-            try:
-                capture = row_capture(business, ctx.header, cells, row, job_id=ctx.job_id,
-                                      sha256=ctx.sha256)
-                # The same validation as every channel (ConsentService.prepare -> normalise).
-                event = self.service.prepare(capture, business, event_id=ctx.event_id(row))
-            except GatewayError as exc:
-                bads.append((row, exc.field, exc.code, _plain(exc.params), list(cells)))
-                continue
-            if event.subject_ref in refused:
-                # Erased numbers are never re-imported without fresh consent (the proof
-                # area's rule, which ConsentService.capture applies to single captures).
-                bads.append((row, "phone", "suppressed_after_erasure", {}, [event.phone]))
-                continue
-            goods.append(bulk_row(event, ledger.personal_digest(ctx.subject_key,
-                                                                event.personal),
-                                  dialect=ctx.dialect, idempotency_key=row_key(event)))
-        return goods, bads
-
-
 def _id_prefix(job: ImportJob) -> int:
     """UUIDv7 fields above the row number: unix ms (48), version 7 (4), 12 + 30 bits of
     the job id, variant 0b10 (2); the low 32 bits are left for the row number."""
@@ -164,42 +67,6 @@ def _id_prefix(job: ImportJob) -> int:
     salt = int(hashlib.sha256(job.id.encode()).hexdigest()[:11], 16) & ((1 << 42) - 1)
     return (ms << 80) | (0x7 << 76) | ((salt >> 30) << 64) | (0b10 << 62) | \
         ((salt & ((1 << 30) - 1)) << 32)
-
-
-def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, int | str | None) else str(v) for k, v in params.items()}
-
-
-_WORKER: Preparer | None = None
-
-
-def _init_worker(ctx: JobContext, parent: int) -> None:
-    global _WORKER
-    _WORKER = Preparer(ctx)
-    # A worker's objects die with each chunk by reference counting and form no cycles, so
-    # the cyclic collector only burns time scanning them (measured: ~10% of a worker's CPU).
-    gc.disable()
-
-    def watch() -> None:  # a killed importer must not leave its workers behind
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _work(rows: list[tuple[int, list[str]]], now: datetime) -> bytes:
-    assert _WORKER is not None
-    goods, bads = _WORKER.run(rows, now)
-    # marshal, not pickle: plain tuples of text, about half the cost both ways (measured);
-    # both ends are this same program.
-    return marshal.dumps(([(*row[:-1], tuple(row.template)) for row in goods], bads))
-
-
-def _unmarshal(blob: bytes) -> tuple[list[BulkRow], list[Bad]]:
-    goods, bads = marshal.loads(blob)  # noqa: S302 - from our own worker processes
-    return [BulkRow(*row[:-1], ChainTemplate(*row[-1])) for row in goods], bads
 
 
 def _chunks(rows: Iterator[tuple[int, list[str]]], size: int
@@ -311,22 +178,12 @@ class Importer:
         if business is None or not path.exists():
             return self.jobs.finish(job_id, owner, failed=True, error_code="file_missing",
                                     error_params={"path": path.name})
-        hook = self.service.suppressed_refs
         try:
             encoding = job.encoding or inspect_file(path).encoding
-            with RowReader(path, encoding) as reader:
-                header = reader.header
-            ctx = JobContext(
-                business=dataclasses.replace(business, settings=dict(business.settings)),
-                wordings=tuple(self.store.list_wordings(business.id)),
-                subject_key=self.service.subject_key,
-                allowed_channels=self.service.allowed_channels, job_id=job.id,
-                sha256=job.sha256, header=header, id_prefix=_id_prefix(job),
-                dialect=self.jobs.bulk.dialect,
-                refused=frozenset(hook(job.business_id)) if hook is not None else frozenset())
+            ctx = self.job_context(job, business, encoding)
         except ImportProblem as exc:
             return self.jobs.finish(job_id, owner, failed=True, error_code=exc.code,
-                                    error_params=_plain(exc.params))
+                                    error_params=plain(exc.params))
         if workers is None:
             workers = (os.cpu_count() or 1) if job.size_bytes > INLINE_BYTES else 0
         try:
@@ -344,7 +201,7 @@ class Importer:
                     job = self.jobs.get_job(job_id)
         except ImportProblem as exc:
             return self.jobs.finish(job_id, owner, failed=True, error_code=exc.code,
-                                    error_params=_plain(exc.params))
+                                    error_params=plain(exc.params))
         except BaseException:
             # Interrupted or failed mid-way: the job stays resumable from its last checkpoint;
             # give the lease back so a rerun can start at once.
@@ -357,6 +214,19 @@ class Importer:
             return self.jobs.finish(job_id, owner)
         self.jobs.release(job_id, owner)
         return self.jobs.get_job(job_id)
+
+    def job_context(self, job: ImportJob, business: Business, encoding: str) -> JobContext:
+        """What the workers need to normalise ``job``'s rows (ImportProblem: bad header)."""
+        with RowReader(Path(job.path), encoding) as reader:
+            header = reader.header
+        hook = self.service.suppressed_refs
+        return JobContext(
+            business=dataclasses.replace(business, settings=dict(business.settings)),
+            wordings=tuple(self.store.list_wordings(business.id)),
+            subject_key=self.service.subject_key, allowed_channels=self.service.allowed_channels,
+            job_id=job.id, sha256=job.sha256, header=header, id_prefix=_id_prefix(job),
+            dialect=self.jobs.bulk.dialect,
+            refused=frozenset(hook(job.business_id)) if hook is not None else frozenset())
 
     def _pump(self, job: ImportJob, ctx: JobContext, reader: RowReader, owner: str,
               workers: int, progress: ProgressFn | None, time_limit: float | None,
@@ -406,11 +276,11 @@ class Importer:
         local = None
         if workers > 0:
             mp = multiprocessing.get_context("spawn")
-            pool = mp.Pool(workers, initializer=_init_worker, initargs=(ctx, os.getpid()))
+            pool = mp.Pool(workers, initializer=init_worker, initargs=(ctx, os.getpid()))
         else:
             local = Preparer(ctx)
         pending: deque[tuple[Any, int, int]] = deque()
-        in_flight = 4 * workers  # chunks queued per pool: workers keep going during commits
+        in_flight = 2 * workers  # chunks queued per pool: workers keep going during commits
         try:
             for chunk in chunks:
                 at_bytes = reader.bytes_read
@@ -418,14 +288,14 @@ class Importer:
                     assert local is not None
                     yield (*local.run(chunk, self.clock()), len(chunk), at_bytes)
                     continue
-                pending.append((pool.apply_async(_work, (chunk, self.clock())), len(chunk),
+                pending.append((pool.apply_async(work, (chunk, self.clock())), len(chunk),
                                 at_bytes))
                 while len(pending) > in_flight:
                     result, count, at = pending.popleft()
-                    yield (*_unmarshal(_result(result)), count, at)
+                    yield (*unmarshal(_result(result)), count, at)
             while pending:
                 result, count, at = pending.popleft()
-                yield (*_unmarshal(_result(result)), count, at)
+                yield (*unmarshal(_result(result)), count, at)
         finally:
             if pool is not None:
                 pool.terminate()

@@ -18,7 +18,8 @@ PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n
         "gateway.qr", "gateway.qr_fonts",
         "gateway.keywords", "gateway.conversation", "gateway.messaging_texts", "gateway.messaging",
         "gateway.import_rows", "gateway.import_jobs", "gateway.imports_texts",
-        "gateway.chain_template", "gateway.exports"]
+        "gateway.chain_template", "gateway.exports", "gateway.bulk_rows",
+        "gateway.import_worker"]
 PURE += ["gateway.web_texts", "gateway.web_rules", "gateway.confirmations"]
 PURE += ["gateway.ivr", "gateway.ivr_texts", "gateway.ivr_model", "gateway.ivr_input"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")

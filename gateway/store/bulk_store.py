@@ -4,12 +4,12 @@ Same contract as :meth:`SqlStore.record`, batched: writers of a business are ser
 on its ledger head row; events continue the hash chain in the order given, byte-identical
 to what ``record`` would write one by one (tests/imports/test_bulk_store.py); a known
 idempotency key (in the store, or earlier in the batch) is skipped; contacts and consent
-state follow the same ordering rule (:func:`gateway.store.consent_store.supersedes`).
+state follow the same ordering rule (:func:`gateway.consent.supersedes`).
 
 Speed (measured, see docs/imports.md): SQLAlchemy's per-row type processing costs about
 three times the DBAPI call itself, so the batch statements here hand pre-formatted
 tuples straight to the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. A
-:class:`BulkRow` is formatted ahead of time (by the importer's worker processes), so the
+:class:`gateway.bulk_rows.BulkRow` is formatted ahead of time (by the import workers), so the
 one writing process only looks up, chains and inserts; and one transaction may take many
 batches (:meth:`BulkStore.writer`), since on SQLite each commit rewrites every index page
 the transaction touched, and two of the indexes are random by nature.
@@ -17,33 +17,26 @@ the transaction touched, and two of the indexes are random by nature.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any
 
-import orjson
 import psycopg
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from gateway import ledger
-from gateway.chain_template import ChainTemplate, make_template
-from gateway.consent import Action, ConsentEvent
+from gateway.bulk_rows import EVENT_HEAD, UTC_SUFFIX, BulkRow, time_text
+from gateway.consent import Action, supersedes
 from gateway.errors import NotFound
-from gateway.store.consent_store import STATE_OF, supersedes, utcnow
+from gateway.store.consent_store import utcnow
 from gateway.store.engine import Database
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
 
 IN_CHUNK = 2000  # bound parameters per IN (...) lookup on SQLite
 SQLITE_CACHE_KIB = 65536  # page cache of the writing connection (random index inserts)
 
-# What a worker formats ahead of time, then what only the writer knows.
-EVENT_HEAD = ("id", "business_id", "subject_ref", "action", "status", "topics", "all_topics",
-              "channel", "method", "wording_id", "wording_version", "wording_language",
-              "wording_sha256", "policy_id", "policy_version", "language", "occurred_at",
-              "idempotency_key", "evidence", "personal_digest", "sender", "actor")
 EVENT_COLUMNS = (*EVENT_HEAD, "seq", "contact_id", "recorded_at", "prev_hash", "hash")
 STATE_COLUMNS = ("business_id", "contact_id", "topic", "status", "occurred_at", "event_id",
                  "channel", "updated_at")
@@ -51,70 +44,6 @@ CONTACT_COLUMNS = ("id", "business_id", "subject_ref", "phone", "name", "created
 PERSONAL_COLUMNS = ("event_id", "contact_id", "data")
 
 
-class BulkRow(NamedTuple):
-    """One event as the bulk path writes it, formatted for one dialect (see bulk_row).
-
-    Plain values only (no enums or datetimes): import workers send these to the writing
-    process by the hundred thousand, as plain tuples (marshal)."""
-
-    event_id: str
-    subject_ref: str
-    phone: str
-    name: str | None  # the contact's name, if this event gives one
-    idempotency_key: str
-    action: str  # Action value
-    state: str  # what it makes a topic: opted_in, pending or opted_out
-    topics: tuple[str, ...]
-    occurred: str  # occurred_at as fixed-width UTC text: sorts as the times do
-    channel: str
-    head: tuple[Any, ...]  # EVENT_HEAD values, as the driver takes them
-    personal: str | None  # the vault row's JSON
-    template: ChainTemplate
-
-
-def bulk_row(event: ConsentEvent, personal_hash: str | None, *, dialect: str,
-             idempotency_key: str | None = None) -> BulkRow:
-    """``event`` ready for :meth:`BulkWriter.add` on ``dialect`` ("sqlite" or
-    "postgresql"), optionally under another idempotency key (an import's row key: cheaper
-    than copying the event). Pure: import workers run it."""
-    pg = dialect == "postgresql"
-    event_id = event.event_id
-    key = idempotency_key or event.idempotency_key
-    occurred = time_text(event.occurred_at)
-    w = event.wording
-    personal = event.personal
-    head = (
-        event_id, event.business_id, event.subject_ref, str(event.action), str(event.status),
-        _dumps(list(event.topics)), event.all_topics if pg else int(event.all_topics),
-        event.channel, event.method, w.id if w else None, w.version if w else None,
-        w.language if w else None, w.sha256 if w else None, event.policy_id,
-        event.policy_version, event.language, occurred + UTC_SUFFIX if pg else occurred, key,
-        _dumps(dict(event.evidence)), personal_hash, event.sender, event.actor)
-    return BulkRow(
-        event_id, event.subject_ref, event.phone,
-        personal.get("name") or personal.get("profile_name"), key, str(event.action),
-        STATE_OF[(event.action, event.status)], event.topics, occurred, event.channel, head,
-        _dumps(dict(personal)) if personal else None,
-        make_template(event, personal_hash, idempotency_key=key))
-
-
-def _dumps(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # e.g. an int beyond 64 bits: the standard library takes anything JSON
-        return json.dumps(value, ensure_ascii=False)
-
-
-def time_text(value: datetime) -> str:
-    """The text SQLAlchemy's SQLite DATETIME stores: naive UTC with microseconds. Fixed
-    width, so comparing two of them compares the times; PostgreSQL reads it with
-    UTC_SUFFIX appended."""
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-UTC_SUFFIX = "+00:00"
 _ACTIONS = {str(a): a for a in Action}
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,13 +23,14 @@ from gateway import ledger
 from gateway.consent import (
     DEFAULT_POLICY,
     DEFAULT_TOPICS,
+    STATE_OF,
     Action,
     Business,
     ConsentEvent,
     Recorded,
-    Status,
     Topic,
     Wording,
+    supersedes,
 )
 from gateway.errors import Conflict, NotFound
 from gateway.normaliser import sha256_text
@@ -57,13 +58,6 @@ from gateway.store.tables import (
 
 Clock = Callable[[], datetime]
 
-STATE_OF = {
-    (Action.OPT_IN, Status.CONFIRMED): "opted_in",
-    (Action.OPT_IN, Status.PENDING): "pending",
-    (Action.OPT_OUT, Status.CONFIRMED): "opted_out",
-}
-
-
 @dataclass(frozen=True)
 class TopicState:
     topic: str
@@ -88,22 +82,6 @@ class ContactState:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-# A point in time: a datetime, or (the bulk path) its fixed-width UTC text, which sorts alike.
-Moment = TypeVar("Moment", datetime, str)
-
-
-def supersedes(action: Action, new_status: str, occurred_at: Moment, current_status: str,
-               current_at: Moment) -> bool:
-    """Does an event replace a topic's current state? Shared by ``record`` and the bulk path.
-
-    Order by when the customer acted; a tie goes to the opt-out (design rule 2). A repeated
-    form that still needs confirming never downgrades a confirmed consent.
-    """
-    newer = occurred_at > current_at or (occurred_at == current_at and action is Action.OPT_OUT)
-    downgrade = new_status == "pending" and current_status == "opted_in"
-    return newer and not downgrade
 
 
 def _same_event(a: ConsentEvent, b: ConsentEvent) -> bool:

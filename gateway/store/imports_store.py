@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
+from gateway.bulk_rows import BulkRow
 from gateway.import_jobs import DONE, FAILED, QUEUED, RUNNING, UNFINISHED, ImportJob
 from gateway.import_rows import FileInfo
 from gateway.imports_texts import ImportBusy, ImportNotFound
-from gateway.store.bulk_store import BulkRow, BulkStore, BulkWriter
+from gateway.store.bulk_store import BulkStore, BulkWriter
 from gateway.store.consent_store import utcnow
 from gateway.store.engine import Database
 from gateway.store.tables_imports import ImportErrorRow, ImportJobRow

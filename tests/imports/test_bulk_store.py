@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from gateway import ledger
+from gateway.bulk_rows import BulkRow, bulk_row
 from gateway.cli import setup_business
 from gateway.consent import Capture, ConsentEvent
 from gateway.errors import NotFound
 from gateway.service import ConsentService
 from gateway.store import Database, SqlStore
-from gateway.store.bulk_store import BulkRow, BulkStore, bulk_row
+from gateway.store.bulk_store import BulkStore
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
