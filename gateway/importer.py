@@ -40,7 +40,7 @@ from gateway.store.imports_store import ImportStore
 
 log = logging.getLogger("gateway.importer")
 
-CHUNK_ROWS = 2500  # rows per task sent to a worker
+CHUNK_ROWS = 1000  # rows per task sent to a worker
 BATCH_ROWS = 100_000  # rows per transaction (with the job's checkpoint), at most...
 BATCH_SECONDS = 5.0  # ...and seconds per transaction: other writers wait for its lock
 CONFLICT_RETRIES = 2
