@@ -115,6 +115,7 @@ class Preparer:
 
 
 def plain(params: dict[str, Any]) -> dict[str, Any]:
+    """An error's parameters as JSON-safe values (for the job's error report)."""
     return {k: v if isinstance(v, int | str | None) else str(v) for k, v in params.items()}
 
 
@@ -122,6 +123,7 @@ _WORKER: Preparer | None = None
 
 
 def init_worker(ctx: JobContext, parent: int) -> None:
+    """Pool initializer: one Preparer per worker process, which exits with ``parent``."""
     global _WORKER
     _WORKER = Preparer(ctx)
     # A worker's objects die with each chunk by reference counting and form no cycles, so
@@ -138,6 +140,7 @@ def init_worker(ctx: JobContext, parent: int) -> None:
 
 
 def work(rows: list[tuple[int, list[str]]], now: datetime) -> bytes:
+    """One chunk of (row number, cells), normalised in a worker; see :func:`unmarshal`."""
     assert _WORKER is not None
     goods, bads = _WORKER.run(rows, now)
     # marshal, not pickle: plain tuples of text, about half the cost both ways (measured);
@@ -146,5 +149,6 @@ def work(rows: list[tuple[int, list[str]]], now: datetime) -> bytes:
 
 
 def unmarshal(blob: bytes) -> tuple[list[BulkRow], list[Bad]]:
+    """A worker's answer: good rows for the bulk store, bad rows for the report."""
     goods, bads = marshal.loads(blob)  # noqa: S302 - from our own worker processes
     return [BulkRow(*row[:-1], ChainTemplate(*row[-1])) for row in goods], bads

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from gateway.service import ConsentService
 from gateway.store import Database, SqlStore, bulk_store
 from gateway.store.bulk_store import BulkStore
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
+from tests.conftest import make_url
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 24, 12, 0, 0, 123456, tzinfo=UTC)
@@ -175,15 +178,18 @@ def _estimated_rows(db: Database, table: str) -> float:
             f"SELECT reltuples FROM pg_class WHERE oid = '{table}'::regclass").scalar_one())
 
 
-def test_a_bulk_load_keeps_postgresql_statistics_fresh(database_url: str,
+@pytest.fixture
+def postgresql_url(tmp_path: Path) -> Iterator[str]:
+    yield from make_url("postgresql", tmp_path)  # skips, saying why, without PostgreSQL
+
+
+def test_a_bulk_load_keeps_postgresql_statistics_fresh(postgresql_url: str,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Without statistics PostgreSQL plans every key lookup as a scan of the whole business
     (a million-row import took 586 s on a server without autovacuum): once a load has
     written more events than the last ANALYZE saw, the bulk path analyses again."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("statistics for the planner: a PostgreSQL matter")
     monkeypatch.setattr(bulk_store, "ANALYZE_MIN_ROWS", 3)
-    db, store, service = _store(database_url)
+    db, store, service = _store(postgresql_url)
     try:
         events = [e for e, _ in _events(service)]
         assert _estimated_rows(db, "consent_events") < 0  # never analysed
