@@ -67,7 +67,7 @@ def main() -> None:
     from gateway.cli import DEMO, setup_business
     from gateway.import_rows import RowReader, inspect_file
     from gateway.import_worker import init_worker, unmarshal
-    from gateway.importer import BATCH_ROWS, CHUNK_ROWS, _chunks
+    from gateway.importer import BATCH_ROWS, CHUNK_ROWS, in_chunks
 
     app = create_app()
     gw = app.extensions["gateway"]
@@ -88,7 +88,7 @@ def main() -> None:
             pool = multiprocessing.get_context("spawn").Pool(
                 args.workers, initializer=init_worker, initargs=(ctx, os.getpid()))
             try:
-                for blob in pool.imap(_normalise, _chunks(source, CHUNK_ROWS)):
+                for blob in pool.imap(_normalise, in_chunks(source, CHUNK_ROWS)):
                     spool.write(_LENGTH.pack(len(blob)))
                     spool.write(blob)
                     goods, bads = unmarshal(blob)

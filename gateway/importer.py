@@ -69,8 +69,9 @@ def _id_prefix(job: ImportJob) -> int:
         ((salt & ((1 << 30) - 1)) << 32)
 
 
-def _chunks(rows: Iterator[tuple[int, list[str]]], size: int
-            ) -> Iterator[list[tuple[int, list[str]]]]:
+def in_chunks(rows: Iterator[tuple[int, list[str]]], size: int
+               ) -> Iterator[list[tuple[int, list[str]]]]:
+    """``rows`` in lists of ``size`` (the last one shorter): the tasks sent to workers."""
     batch: list[tuple[int, list[str]]] = []
     for item in rows:
         batch.append(item)
@@ -238,7 +239,7 @@ class Importer:
             if next(rows, None) is None:
                 break
         started = time.monotonic()
-        results = self._prepared(ctx, reader, _chunks(rows, min(CHUNK_ROWS, batch_rows)),
+        results = self._prepared(ctx, reader, in_chunks(rows, min(CHUNK_ROWS, batch_rows)),
                                  workers)
         try:
             while True:

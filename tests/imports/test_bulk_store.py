@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,15 +86,26 @@ def _dump(db: Database) -> dict[str, Any]:
     return {"events": events, "contacts": contacts, "state": state, "personal": personal}
 
 
-def test_bulk_and_single_paths_write_identical_chains(database_url: str,
-                                                      second_url: str) -> None:
+@contextmanager
+def _recorded_and_bulk_rows(database_url: str, second_url: str
+                            ) -> Iterator[tuple[Database, Database, SqlStore, list[BulkRow]]]:
+    """The sample events recorded one by one (``record``) into a first store, and the same
+    events as bulk rows for a second, empty one: (db1, db2, store2, rows)."""
     db1, store1, service1 = _store(database_url)
     db2, store2, _ = _store(second_url)
     try:
         events = _events(service1)
         for event, digest in events:
             store1.record(event, digest)
-        items = [bulk_row(e, d, dialect=db2.dialect) for e, d in events]
+        yield db1, db2, store2, [bulk_row(e, d, dialect=db2.dialect) for e, d in events]
+    finally:
+        db1.dispose()
+        db2.dispose()
+
+
+def test_bulk_and_single_paths_write_identical_chains(database_url: str,
+                                                      second_url: str) -> None:
+    with _recorded_and_bulk_rows(database_url, second_url) as (db1, db2, store2, items):
         # The last event's evidence holds the fixed sequence sentinel: its template was cut
         # at random sentinels instead, and still hashes as `record` does.
         assert b"7361904582713650429" in b"".join(items[-1].template.parts)
@@ -107,11 +119,8 @@ def test_bulk_and_single_paths_write_identical_chains(database_url: str,
         one, two = _dump(db1), _dump(db2)
         assert one["events"] == two["events"]
         assert one == two
-        assert writer.prev == one["events"][-1][4] and writer.seq == len(events)
-        assert store2.verify("demo").ok and store2.verify("demo").entries == len(events)
-    finally:
-        db1.dispose()
-        db2.dispose()
+        assert writer.prev == one["events"][-1][4] and writer.seq == len(items)
+        assert store2.verify("demo").ok and store2.verify("demo").entries == len(items)
 
 
 def test_bulk_state_follows_the_ordering_rules(database_url: str) -> None:
@@ -155,21 +164,12 @@ def test_a_failing_batch_writes_nothing(database_url: str) -> None:
 def test_one_transaction_of_many_batches_writes_the_same_chain(database_url: str,
                                                                second_url: str) -> None:
     """Later batches of an open transaction see the earlier ones: contacts, keys, state."""
-    db1, store1, service1 = _store(database_url)
-    db2, store2, _ = _store(second_url)
-    try:
-        events = _events(service1)
-        for event, digest in events:
-            store1.record(event, digest)
-        rows = [bulk_row(e, d, dialect=db2.dialect) for e, d in events]
+    with _recorded_and_bulk_rows(database_url, second_url) as (db1, db2, store2, rows):
         with BulkStore(db2, clock=lambda: NOW).writer(1) as writer:
             created = [writer.add([row])[0] for row in rows] + writer.add(rows[:3])
         assert created == [True] * len(rows) + [False] * 3
         assert _dump(db1) == _dump(db2)
         assert store2.verify("demo").ok
-    finally:
-        db1.dispose()
-        db2.dispose()
 
 
 def _estimated_rows(db: Database, table: str) -> float:
