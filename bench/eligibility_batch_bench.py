@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._server import Gunicorn, bench_env, prepare, reset_postgres, workdir  # noqa: E402
-from gateway.consent import Capture  # noqa: E402
+from gateway.core.consent import Capture  # noqa: E402
 
 
 def number(i: int) -> str:

@@ -39,7 +39,7 @@ def main() -> None:
     os.environ.setdefault("INSTANCE_PATH", str(out / "instance-export"))
 
     from gateway.app import create_app
-    from gateway.exports import export_blocks, verify_ledger_file
+    from gateway.imports.exports import export_blocks, verify_ledger_file
 
     app = create_app()
     gw = app.extensions["gateway"]

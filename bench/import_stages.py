@@ -35,7 +35,7 @@ _LENGTH = struct.Struct("<I")
 
 
 def _normalise(chunk: list[tuple[int, list[str]]]) -> bytes:
-    from gateway.import_worker import work
+    from gateway.imports.worker import work
 
     return work(chunk, datetime.now(UTC))
 
@@ -65,9 +65,9 @@ def main() -> None:
 
     from gateway.app import create_app
     from gateway.cli import DEMO, setup_business
-    from gateway.import_rows import RowReader, inspect_file
-    from gateway.import_worker import init_worker, unmarshal
-    from gateway.importer import BATCH_ROWS, CHUNK_ROWS, in_chunks
+    from gateway.imports.importer import BATCH_ROWS, CHUNK_ROWS, in_chunks
+    from gateway.imports.rows import RowReader, inspect_file
+    from gateway.imports.worker import init_worker, unmarshal
 
     app = create_app()
     gw = app.extensions["gateway"]

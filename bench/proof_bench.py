@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gateway.app import create_app
 from gateway.cli import setup_business
-from gateway.consent import Capture
+from gateway.core.consent import Capture
 
 
 def main(n: int) -> None:

@@ -21,9 +21,10 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway import qr, qr_fonts  # noqa: E402
-from gateway.placement_texts import CAPTION  # noqa: E402
-from gateway.qr import PosterText  # noqa: E402
+from gateway.placements import fonts as qr_fonts  # noqa: E402
+from gateway.placements import qr  # noqa: E402
+from gateway.placements.qr import PosterText  # noqa: E402
+from gateway.placements.texts import CAPTION  # noqa: E402
 
 URL = "https://gateway.example.test/l/K7Q2ZPAB?s=qr"
 NAME = "Sakura Coffee"

@@ -13,12 +13,12 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request
 
-from gateway import placement_texts as texts
-from gateway.consent import Business
-from gateway.i18n import LANGUAGES
-from gateway.placements import PlacementError
-from gateway.qr import parse_options
-from gateway.web import gw, language
+from gateway.core.consent import Business
+from gateway.core.i18n import LANGUAGES
+from gateway.http import gw, language
+from gateway.placements import texts
+from gateway.placements.model import PlacementError
+from gateway.placements.qr import parse_options
 
 CHANNEL = "link"
 bp = Blueprint("links", __name__)

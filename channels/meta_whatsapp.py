@@ -21,13 +21,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify
 from flask import request as flask_request
 
-from gateway.consent import Business
-from gateway.conversation import Inbound
-from gateway.errors import GatewayError
-from gateway.phones import to_e164
-from gateway.revocation import sender_address
-from gateway.web import error_json, gw
-from gateway.whatsapp_send import KIND, graph_messages
+from gateway.core.consent import Business
+from gateway.core.errors import GatewayError
+from gateway.core.phones import to_e164
+from gateway.core.revocation import sender_address
+from gateway.http import error_json, gw
+from gateway.messaging.conversation import Inbound
+from gateway.messaging.whatsapp_send import KIND, graph_messages
 
 CHANNEL = "whatsapp"
 CSRF_EXEMPT = True

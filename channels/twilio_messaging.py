@@ -17,15 +17,15 @@ from flask import Blueprint, Response
 from flask import request as flask_request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from gateway.consent import Business
-from gateway.conversation import Inbound, Reply
-from gateway.errors import GatewayError
-from gateway.keywords import is_twilio_default_keyword
-from gateway.messaging import TWILIO_STOP_ERRORS
-from gateway.phones import mask, to_e164
-from gateway.revocation import sender_address
-from gateway.twilio_auth import auth_tokens, require_twilio_signature
-from gateway.web import error_json, gw
+from channels.twilio_signature import auth_tokens, require_twilio_signature
+from gateway.core.consent import Business
+from gateway.core.errors import GatewayError
+from gateway.core.phones import mask, to_e164
+from gateway.core.revocation import sender_address
+from gateway.http import error_json, gw
+from gateway.messaging.conversation import Inbound, Reply
+from gateway.messaging.keywords import is_twilio_default_keyword
+from gateway.messaging.service import TWILIO_STOP_ERRORS
 
 CHANNEL = "sms"
 CSRF_EXEMPT = True

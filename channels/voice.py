@@ -22,13 +22,13 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from twilio.twiml.voice_response import VoiceResponse
 
-from gateway import ivr
-from gateway import ivr_texts as texts
-from gateway.consent import Business, Wording
-from gateway.errors import GatewayError, InvalidPhone
-from gateway.phones import mask, to_e164
-from gateway.twilio_auth import auth_tokens, require_twilio_signature
-from gateway.web import gw
+from channels.twilio_signature import auth_tokens, require_twilio_signature
+from gateway.core.consent import Business, Wording
+from gateway.core.errors import GatewayError, InvalidPhone
+from gateway.core.phones import mask, to_e164
+from gateway.http import gw
+from gateway.ivr import flow as ivr
+from gateway.ivr import texts
 
 CHANNEL = "ivr"
 CSRF_EXEMPT = True

@@ -30,13 +30,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from gateway.confirmations import TTL, Confirmation, confirm_link
-from gateway.consent import Action, Business, Capture, ConsentEvent, Status, Wording
-from gateway.errors import Conflict, GatewayError
-from gateway.web import gw, language
-from gateway.web_limits import IP_LIMITS, PHONE_LIMITS, WebRateLimiter, phone_key
-from gateway.web_rules import PAGE_CSP, country_choices, evidence_url, page_language
-from gateway.web_texts import text
+from gateway.core.consent import Action, Business, Capture, ConsentEvent, Status, Wording
+from gateway.core.errors import Conflict, GatewayError
+from gateway.http import gw, language
+from gateway.web.confirmations import TTL, Confirmation, confirm_link
+from gateway.web.limits import IP_LIMITS, PHONE_LIMITS, WebRateLimiter, phone_key
+from gateway.web.rules import PAGE_CSP, country_choices, evidence_url, page_language
+from gateway.web.texts import text
 
 CHANNEL = "web_form"
 FORM_VERSION = 1

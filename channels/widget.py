@@ -20,9 +20,9 @@ from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 from channels.web_form import OptInForm, Variant, find_business, handle_optin
-from gateway.web import language
-from gateway.web_rules import page_language, wa_me_url, widget_csp
-from gateway.web_texts import text, texts
+from gateway.http import language
+from gateway.web.rules import page_language, wa_me_url, widget_csp
+from gateway.web.texts import text, texts
 
 CHANNEL = "widget"
 CSRF_EXEMPT = True  # the form checks its own signed token (see the module docstring)

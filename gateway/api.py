@@ -10,12 +10,12 @@ import orjson
 from flask import Blueprint, Response, g, request, stream_with_context
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from gateway.consent import Action, Business, Capture
-from gateway.errors import GatewayError, InvalidCapture, Unauthorized
+from gateway.core.consent import Action, Business, Capture
+from gateway.core.errors import GatewayError, InvalidCapture, Unauthorized
+from gateway.core.revocation import sender_address
+from gateway.core.serialize import eligibility_json, event_json, ts
+from gateway.http import error_json, gw
 from gateway.openapi import spec
-from gateway.revocation import sender_address
-from gateway.serialize import eligibility_json, event_json, ts
-from gateway.web import error_json, gw
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -159,7 +159,7 @@ def sender_param() -> str | None:
     if not raw:
         return None
     kind, _, number = raw.rpartition(":")
-    from gateway.phones import to_e164
+    from gateway.core.phones import to_e164
 
     e164 = to_e164(number, business().country, customer=False)
     return sender_address(kind or "whatsapp", e164)
@@ -245,7 +245,7 @@ def get_contact(phone: str) -> Any:
     e164, state, events = gw().service.contact(business(), phone)
     window = None
     if state.last_inbound_at is not None:
-        from gateway.service import WINDOW
+        from gateway.core.service import WINDOW
         window = state.last_inbound_at + WINDOW
     return {
         "phone": e164,
@@ -288,7 +288,7 @@ def get_business() -> Any:
 @require_key
 def post_wording() -> Any:
     """Add a new version of a wording; refused unless it names the business and WhatsApp."""
-    from gateway.normaliser import check_wording
+    from gateway.core.normaliser import check_wording
 
     data = json_body()
     biz = business()

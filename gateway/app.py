@@ -12,16 +12,16 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway.config import Settings
-from gateway.confirmations import ConfirmationService
-from gateway.consent import CHANNELS
-from gateway.importer import OUTBOX_KIND as IMPORT_KIND
-from gateway.importer import Importer
-from gateway.messaging import Messaging
-from gateway.outbox import Handler
-from gateway.placement_service import PlacementService
-from gateway.proof import ProofService
-from gateway.service import ConsentService
+from gateway.core.config import Settings
+from gateway.core.consent import CHANNELS
+from gateway.core.outbox import Handler
+from gateway.core.service import ConsentService
+from gateway.imports.importer import OUTBOX_KIND as IMPORT_KIND
+from gateway.imports.importer import Importer
+from gateway.messaging.service import Messaging
+from gateway.messaging.whatsapp_send import make_whatsapp_sender
+from gateway.placements.service import PlacementService
+from gateway.proof.service import ProofService
 from gateway.store import Database, SqlStore
 from gateway.store.admin_store import AdminStore
 from gateway.store.bulk_store import BulkStore
@@ -35,7 +35,7 @@ from gateway.store.outbox_store import SqlOutbox
 from gateway.store.placement_store import SqlPlacementStore
 from gateway.store.proof_store import SqlProofStore
 from gateway.store.revocation_store import SqlAnswerLog
-from gateway.whatsapp_send import make_whatsapp_sender
+from gateway.web.confirmations import ConfirmationService
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from channels import ADAPTERS
-    from gateway import admin, api, api_imports, api_placements, api_proof, web
+    from gateway import admin, api
+    from gateway import http as web
+    from gateway.imports import api as api_imports
+    from gateway.placements import api as api_placements
+    from gateway.proof import api as api_proof
 
     db = Database(settings.database_url)
     store = SqlStore(db, clock=utcnow)

@@ -14,11 +14,11 @@ from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from werkzeug.security import generate_password_hash
 
-from gateway.config import ConfigError, Settings
-from gateway.consent import DEFAULT_POLICY, POLICIES, Business
-from gateway.errors import GatewayError
-from gateway.phones import to_e164
-from gateway.wordings import default_wordings
+from gateway.core.config import ConfigError, Settings
+from gateway.core.consent import DEFAULT_POLICY, POLICIES, Business
+from gateway.core.errors import GatewayError
+from gateway.core.phones import to_e164
+from gateway.core.wordings import default_wordings
 
 
 def _create_app() -> Any:
@@ -134,7 +134,7 @@ def create_admin(username: str, password: str, role: str, slug: str | None) -> N
 def verify_ledger(slug: str | None, file: str | None) -> None:
     """Verify the hash chain(s); exit 1 and name the first bad entry if broken."""
     if file is not None:
-        from gateway.cli_imports import verify_file
+        from gateway.imports.cli import verify_file
 
         result = verify_file(Path(file))
     else:
@@ -219,7 +219,7 @@ def honour_report(slug: str) -> None:
 @with_appcontext
 def worker(once: bool) -> None:
     """Deliver the outbox: WhatsApp replies and change notifications, with retries."""
-    from gateway.outbox import Worker
+    from gateway.core.outbox import Worker
     from gateway.store.consent_store import utcnow
 
     gw = _gw()
@@ -305,7 +305,7 @@ def demo(serve: bool, port: int) -> None:
         os.execv(gunicorn, args)  # noqa: S606
 
 
-from gateway import cli_proof  # noqa: E402 - proof area commands
+from gateway.proof import cli as cli_proof  # noqa: E402 - proof area commands
 
 main.add_command(cli_proof.checkpoint)
 main.add_command(cli_proof.erase)
@@ -314,7 +314,7 @@ main.add_command(cli_proof.verify_receipt)
 main.add_command(cli_proof.verify_checkpoint)
 main.add_command(cli_proof.webhooks_resync)
 
-from gateway import cli_placements  # noqa: E402 - area commands register below
+from gateway.placements import cli as cli_placements  # noqa: E402 - area commands register below
 
 main.add_command(cli_placements.create_placement)
 main.add_command(cli_placements.placement_poster)
@@ -322,19 +322,19 @@ main.add_command(cli_placements.list_placements)
 main.add_command(cli_placements.retire_placement)
 main.add_command(cli_placements.set_logo)
 
-from gateway import cli_ivr  # noqa: E402
+from gateway.ivr import cli as cli_ivr  # noqa: E402
 
 main.add_command(cli_ivr.configure_ivr)
 main.add_command(cli_ivr.purge_ivr_calls)
 main.add_command(cli_ivr.set_ivr_wording)
 
-from gateway import cli_messaging  # noqa: E402 - area commands register below
+from gateway.messaging import cli as cli_messaging  # noqa: E402 - area commands register below
 
 main.add_command(cli_messaging.sign_twilio)
 main.add_command(cli_messaging.sign_meta)
 main.add_command(cli_messaging.messaging_settings)
 
-from gateway.cli_imports import export_command, import_command  # noqa: E402
+from gateway.imports.cli import export_command, import_command  # noqa: E402
 
 main.add_command(import_command)
 main.add_command(export_command)

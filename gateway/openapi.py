@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.openapi_imports import PATHS as IMPORTS_PATHS
-from gateway.openapi_placements import PATHS as PLACEMENT_PATHS
-from gateway.openapi_proof import PATHS as PROOF_PATHS
+from gateway.imports.openapi import PATHS as IMPORTS_PATHS
+from gateway.placements.openapi import PATHS as PLACEMENT_PATHS
+from gateway.proof.openapi import PATHS as PROOF_PATHS
 
 JSON = "application/json"
 

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from gateway.app import create_app
 from gateway.cli import setup_business
-from gateway.consent import Business
+from gateway.core.consent import Business
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP = ("TEST_DATABASE_URL is not set: PostgreSQL store tests skipped, SQLite only "

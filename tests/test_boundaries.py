@@ -10,18 +10,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE = ["gateway.consent", "gateway.normaliser", "gateway.errors", "gateway.i18n",
-        "gateway.ledger", "gateway.service", "gateway.phones", "gateway.wordings",
-        "gateway.merkle", "gateway.checkpoints", "gateway.receipts", "gateway.proof",
-        "gateway.webhook_signing", "gateway.webhooks", "gateway.proof_texts",
-        "gateway.placements", "gateway.placement_texts", "gateway.placement_service",
-        "gateway.qr", "gateway.qr_fonts",
-        "gateway.keywords", "gateway.conversation", "gateway.messaging_texts", "gateway.messaging",
-        "gateway.import_rows", "gateway.import_jobs", "gateway.imports_texts",
-        "gateway.chain_template", "gateway.exports", "gateway.bulk_rows",
-        "gateway.import_worker"]
-PURE += ["gateway.web_texts", "gateway.web_rules", "gateway.confirmations"]
-PURE += ["gateway.ivr", "gateway.ivr_texts", "gateway.ivr_model", "gateway.ivr_input"]
+PURE = ["gateway.core.consent", "gateway.core.normaliser", "gateway.core.errors",
+        "gateway.core.i18n", "gateway.core.ledger", "gateway.core.service",
+        "gateway.core.phones", "gateway.core.wordings", "gateway.proof.merkle",
+        "gateway.proof.checkpoints", "gateway.proof.receipts", "gateway.proof.service",
+        "gateway.proof.signing", "gateway.proof.webhooks", "gateway.proof.texts",
+        "gateway.placements.model", "gateway.placements.texts", "gateway.placements.service",
+        "gateway.placements.qr", "gateway.placements.fonts", "gateway.messaging.keywords",
+        "gateway.messaging.conversation", "gateway.messaging.texts",
+        "gateway.messaging.service", "gateway.imports.rows", "gateway.imports.jobs",
+        "gateway.imports.texts", "gateway.core.chain_template", "gateway.imports.exports",
+        "gateway.imports.bulk_rows", "gateway.imports.worker", "gateway.web.texts",
+        "gateway.web.rules", "gateway.web.confirmations", "gateway.ivr.flow",
+        "gateway.ivr.texts", "gateway.ivr.model", "gateway.ivr.input"]
 FORBIDDEN_IN_CHANNELS = ("sqlalchemy", "gateway.store", "psycopg", "sqlite3")
 
 

@@ -14,10 +14,10 @@ from gateway.admin import bp
 from gateway.admin.auth import current_business, current_user, lang, t
 from gateway.admin.forms import ApiKeyForm, OptOutForm
 from gateway.admin.views import contact, keys_page, wording_form, wording_page
-from gateway.consent import Action, Business, Capture
-from gateway.errors import GatewayError
-from gateway.normaliser import check_wording
-from gateway.web import gw
+from gateway.core.consent import Action, Business, Capture
+from gateway.core.errors import GatewayError
+from gateway.core.normaliser import check_wording
+from gateway.http import gw
 
 
 def _business() -> Business:

@@ -26,10 +26,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from gateway.admin import bp
 from gateway.admin.forms import ButtonForm, LoginForm
 from gateway.admin.texts import text
-from gateway.consent import Business
-from gateway.i18n import pick_language
+from gateway.core.consent import Business
+from gateway.core.i18n import pick_language
+from gateway.http import gw
 from gateway.store.admin_store import StaffUser
-from gateway.web import gw
 
 FAIL_WINDOW = timedelta(minutes=15)
 USER_LIMIT = 5  # failed sign-ins per username in the window

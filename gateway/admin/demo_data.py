@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.admin.demo_placements import seed_placements
-from gateway.consent import Action, Business, Capture, Wording
+from gateway.core.consent import Action, Business, Capture, Wording
 
 SEED = 20241124
 # The R10 story: v2 (short and salesy) ran in the autumn ad and people opted out; v3

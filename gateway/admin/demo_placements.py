@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from gateway.consent import Action, Business
-from gateway.placements import Placement, build_messages
+from gateway.core.consent import Action, Business
+from gateway.placements.model import Placement, build_messages
 
 # code, kind, label, days before now it was created, topic preset, days ago retired
 DEMO_PLACEMENTS = (

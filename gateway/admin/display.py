@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as number_timezones
 
-from gateway.consent import Business
+from gateway.core.consent import Business
 
 
 @lru_cache(maxsize=256)

@@ -17,12 +17,12 @@ from gateway.admin import bp
 from gateway.admin.auth import current_business, current_user, is_admin, lang, t
 from gateway.admin.forms import ImportForm
 from gateway.admin.views import helpers
-from gateway.api_imports import download
-from gateway.consent import Business
-from gateway.exports import error_report, export_blocks
-from gateway.import_jobs import ImportJob
-from gateway.imports_texts import ImportNotFound, ImportProblem
-from gateway.web import gw
+from gateway.core.consent import Business
+from gateway.http import gw
+from gateway.imports.api import download
+from gateway.imports.exports import error_report, export_blocks
+from gateway.imports.jobs import ImportJob
+from gateway.imports.texts import ImportNotFound, ImportProblem
 
 MAX_UPLOAD_BYTES = 64 << 20  # the dashboard's limit; bigger files go through the CLI
 RECENT_JOBS = 50

@@ -16,10 +16,10 @@ from gateway.admin import bp
 from gateway.admin.auth import current_business, current_user, is_admin, lang, t
 from gateway.admin.forms import PlacementForm, RetireForm
 from gateway.admin.views import helpers
-from gateway.consent import Business
-from gateway.placement_service import PlacementService
-from gateway.placement_texts import PREFILLED
-from gateway.placements import (
+from gateway.core.consent import Business
+from gateway.core.serialize import ts
+from gateway.http import gw
+from gateway.placements.model import (
     KINDS,
     STATUSES,
     Funnel,
@@ -27,9 +27,9 @@ from gateway.placements import (
     PlacementError,
     PlacementNotFound,
 )
-from gateway.qr import QrOptions, parse_options
-from gateway.serialize import ts
-from gateway.web import gw
+from gateway.placements.qr import QrOptions, parse_options
+from gateway.placements.service import PlacementService
+from gateway.placements.texts import PREFILLED
 
 PERIODS = (7, 30)  # and "all time" (no ?days=)
 SIZES = (256, 512, 1024, 2048)

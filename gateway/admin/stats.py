@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from gateway.consent import Action, ConsentEvent, Status
+from gateway.core.consent import Action, ConsentEvent, Status
 
 MIN_SAMPLE = 20  # members on each side before a flag is considered
 Z_CRITICAL = 2.326  # one-sided 1 % level

@@ -15,12 +15,12 @@ from gateway.admin.auth import current_business, is_admin, lang, t
 from gateway.admin.display import business_tz, local, pct, phone, tz_name
 from gateway.admin.forms import ApiKeyForm, ButtonForm, OptOutForm, WordingForm
 from gateway.admin.texts import CHANNELS, METHODS, label
-from gateway.consent import Action, Business, ConsentEvent
-from gateway.errors import GatewayError
-from gateway.phones import to_e164
+from gateway.core.consent import Action, Business, ConsentEvent
+from gateway.core.errors import GatewayError
+from gateway.core.phones import to_e164
+from gateway.core.wordings import DEFAULTS
+from gateway.http import gw
 from gateway.store.admin_store import ContactSummary
-from gateway.web import gw
-from gateway.wordings import DEFAULTS
 
 PERIODS = (7, 30)
 HISTORY_DAYS = 30  # look-back for "new" badges, whatever the period shown
@@ -197,7 +197,7 @@ RECEIPT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' da
 @bp.get("/contacts/<int:contact_id>/receipt")
 def receipt(contact_id: int) -> Any:
     """The consent receipt as a printable page, for staff to hand to the customer or Meta."""
-    from gateway.api_proof import render_receipt
+    from gateway.proof.api import render_receipt
 
     business = _business_or_empty()
     summary = gw().admin_store.contact(business.id, contact_id) if business else None

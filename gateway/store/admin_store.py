@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from gateway.consent import Business, ConsentEvent
+from gateway.core.consent import Business, ConsentEvent
 from gateway.store.convert import event_from_row
 from gateway.store.engine import Database
 from gateway.store.tables import AdminUserRow, ApiKeyRow, ContactRow, EventRow, StateRow

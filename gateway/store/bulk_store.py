@@ -26,10 +26,10 @@ import psycopg
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from gateway import ledger
-from gateway.bulk_rows import EVENT_HEAD, UTC_SUFFIX, BulkRow, time_text
-from gateway.consent import Action, supersedes
-from gateway.errors import NotFound
+from gateway.core import ledger
+from gateway.core.consent import Action, supersedes
+from gateway.core.errors import NotFound
+from gateway.imports.bulk_rows import EVENT_HEAD, UTC_SUFFIX, BulkRow, time_text
 from gateway.store.consent_store import utcnow
 from gateway.store.engine import Database
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from gateway.confirmations import CodeTaken, Confirmation
 from gateway.store.engine import Database
 from gateway.store.tables_web import ConfirmationRow
+from gateway.web.confirmations import CodeTaken, Confirmation
 
 
 def _domain(row: ConfirmationRow) -> Confirmation:

@@ -20,8 +20,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway import ledger
-from gateway.consent import (
+from gateway.core import ledger
+from gateway.core.consent import (
     DEFAULT_POLICY,
     DEFAULT_TOPICS,
     STATE_OF,
@@ -33,8 +33,8 @@ from gateway.consent import (
     Wording,
     supersedes,
 )
-from gateway.errors import Conflict, NotFound
-from gateway.normaliser import sha256_text
+from gateway.core.errors import Conflict, NotFound
+from gateway.core.normaliser import sha256_text
 from gateway.store.cache import TTLCache
 from gateway.store.convert import (
     business_from_row,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from gateway.consent import Action, Business, ConsentEvent, Status, Topic, Wording, WordingRef
+from gateway.core.consent import Action, Business, ConsentEvent, Status, Topic, Wording, WordingRef
 from gateway.store.tables import BusinessRow, EventRow, WordingRow
 
 

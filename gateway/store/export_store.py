@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway import ledger
-from gateway.consent import Business
+from gateway.core import ledger
+from gateway.core.consent import Business
 from gateway.store.engine import Database
 from gateway.store.tables import LedgerHead, WordingRow
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from gateway.bulk_rows import BulkRow
-from gateway.import_jobs import DONE, FAILED, QUEUED, RUNNING, UNFINISHED, ImportJob
-from gateway.import_rows import FileInfo
-from gateway.imports_texts import ImportBusy, ImportNotFound
+from gateway.imports.bulk_rows import BulkRow
+from gateway.imports.jobs import DONE, FAILED, QUEUED, RUNNING, UNFINISHED, ImportJob
+from gateway.imports.rows import FileInfo
+from gateway.imports.texts import ImportBusy, ImportNotFound
 from gateway.store.bulk_store import BulkStore, BulkWriter
 from gateway.store.consent_store import utcnow
 from gateway.store.engine import Database

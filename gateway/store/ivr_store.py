@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gateway.ivr_model import IvrCall, StepWrite
+from gateway.ivr.model import IvrCall, StepWrite
 from gateway.store.engine import Database
 from gateway.store.tables_ivr import IvrCallRow, IvrStepRow
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gateway.conversation import State
+from gateway.messaging.conversation import State
 from gateway.store.engine import Database
 from gateway.store.tables_messaging import ConversationRow, InboundMessageRow
 

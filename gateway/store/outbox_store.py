@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from gateway.outbox import OutboxItem
+from gateway.core.outbox import OutboxItem
 from gateway.store.engine import Database
 from gateway.store.tables import OutboxRow
 

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
-from gateway.consent import Business
-from gateway.errors import Conflict, NotFound
-from gateway.placements import Hit, Placement, PlacementNotFound
+from gateway.core.consent import Business
+from gateway.core.errors import Conflict, NotFound
+from gateway.placements.model import Hit, Placement, PlacementNotFound
 from gateway.store.consent_store import chunks
 from gateway.store.convert import business_from_row
 from gateway.store.engine import Database

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from gateway import ledger
-from gateway.consent import Business, ConsentEvent
-from gateway.proof_records import (
+from gateway.core import ledger
+from gateway.core.consent import Business, ConsentEvent
+from gateway.proof.records import (
     AuditEntry,
     CheckpointRecord,
     ContactInfo,

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from gateway.consent import Eligibility
+from gateway.core.consent import Eligibility
 from gateway.store.engine import Database
 from gateway.store.tables import EligibilityAnswerRow, EventRow
 

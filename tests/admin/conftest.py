@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from gateway.consent import Business, Capture
+from gateway.core.consent import Business, Capture
 from tests.conftest import make_url
 
 PASSWORD = "correct horse battery staple"

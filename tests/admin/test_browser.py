@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 
 from gateway.admin.demo_data import seed_demo
-from gateway.consent import Action, Business, Capture
+from gateway.core.consent import Action, Business, Capture
 from tests.admin.conftest import make_staff
 from tests.browser import NEEDS_CHROMIUM, live_server, watched_page
 from tests.conftest import make_url

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.consent import Business, Capture
+from gateway.core.consent import Business, Capture
 from tests.admin.conftest import opt_in
 
 

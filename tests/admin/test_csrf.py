@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gateway.app import create_app
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.admin.conftest import PASSWORD, opt_in
 
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from gateway.admin import stats
 from gateway.admin.demo_data import seed_demo
-from gateway.consent import Business
+from gateway.core.consent import Business
 
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)  # "yesterday", any hour
 CHANNELS = {"web_form", "widget", "checkout", "sms", "ivr", "whatsapp", "qr", "link", "ad",

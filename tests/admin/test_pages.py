@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.consent import Action, Business, Capture
+from gateway.core.consent import Action, Business, Capture
 from tests.admin.conftest import opt_in
 
 PAGES = ["/admin/", "/admin/contacts", "/admin/sources", "/admin/sources?days=7",

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gateway.admin.auth import SELF_POSTS
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.admin.conftest import login, opt_in
 
 

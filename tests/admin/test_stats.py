@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gateway.admin import stats
-from gateway.consent import Action, ConsentEvent, Status, WordingRef
+from gateway.core.consent import Action, ConsentEvent, Status, WordingRef
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 START = NOW - timedelta(days=30)

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from gateway.admin.texts import CHANNELS, METHODS, TEXTS, text
-from gateway.consent import CHANNELS as DOMAIN_CHANNELS
-from gateway.consent import METHODS as DOMAIN_METHODS
+from gateway.core.consent import CHANNELS as DOMAIN_CHANNELS
+from gateway.core.consent import METHODS as DOMAIN_METHODS
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"""\bt\(\s*["']([a-z_.]+[a-z_])["']\s*[,)]""")  # t("key") or t("key", ...)
@@ -30,7 +30,7 @@ def test_dynamic_keys_exist() -> None:
                 "status.pending", "role.admin", "role.viewer", "flag.above_baseline", "flag.ok",
                 "flag.small_sample", "kind_of.channel", "kind_of.placement", "kind_of.wording"):
         assert key in TEXTS
-    from gateway.wordings import DEFAULTS
+    from gateway.core.wordings import DEFAULTS
 
     for kind in DEFAULTS:
         assert f"kind.{kind}" in TEXTS

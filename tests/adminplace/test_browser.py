@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from gateway.admin.demo_data import seed_demo
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.admin.conftest import make_staff
 from tests.admin.test_browser import painted, server, sign_in  # noqa: F401
 from tests.browser import NEEDS_CHROMIUM, watched_page

@@ -10,8 +10,8 @@ from flask import Flask
 
 from gateway.admin.texts import TEXTS
 from gateway.app import create_app
-from gateway.consent import Business
-from gateway.placements import KINDS, STATUSES
+from gateway.core.consent import Business
+from gateway.placements.model import KINDS, STATUSES
 from tests.admin.test_csrf import signed_in, token
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.admin.demo_data import seed_demo
 from gateway.admin.demo_placements import DEMO_PLACEMENTS
-from gateway.consent import Business
+from gateway.core.consent import Business
 
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
 

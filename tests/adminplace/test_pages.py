@@ -10,7 +10,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from gateway.consent import Business, Capture
+from gateway.core.consent import Business, Capture
 from tests.admin.conftest import login
 from tests.admin.test_pages import Scripts
 from tests.conftest import PUBLIC_BASE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gateway.consent import Business, Capture
+from gateway.core.consent import Business, Capture
 from tests.imports.helpers import row, write_csv
 
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.conftest import PUBLIC_BASE
 from tests.ivr.conftest import Call
 from tests.messaging.conftest import CUSTOMER, twilio_wa, twiml_messages

@@ -10,9 +10,9 @@ from typing import Any
 
 import orjson
 
-import gateway.api_imports as api_imports
-from gateway.consent import Business
-from gateway.outbox import Worker
+import gateway.imports.api as api_imports
+from gateway.core.consent import Business
+from gateway.core.outbox import Worker
 from gateway.store.consent_store import utcnow
 from tests.imports.helpers import row, write_csv
 from tests.imports.test_import import MIXED
@@ -61,7 +61,7 @@ def test_large_upload_runs_in_the_worker(client: Any, auth: dict[str, str], gw: 
 
 def test_a_long_job_continues_in_slices(gw: Any, business: Business, tmp_path: Path,
                                         monkeypatch: Any) -> None:
-    import gateway.importer as importer
+    import gateway.imports.importer as importer
 
     monkeypatch.setattr(importer, "BATCH_ROWS", 2)
     monkeypatch.setattr(importer, "SLICE_SECONDS", 0.0)  # one batch per outbox run

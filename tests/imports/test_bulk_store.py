@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gateway import ledger
-from gateway.bulk_rows import BulkRow, bulk_row
 from gateway.cli import setup_business
-from gateway.consent import Capture, ConsentEvent
-from gateway.errors import NotFound
-from gateway.service import ConsentService
+from gateway.core import ledger
+from gateway.core.consent import Capture, ConsentEvent
+from gateway.core.errors import NotFound
+from gateway.core.service import ConsentService
+from gateway.imports.bulk_rows import BulkRow, bulk_row
 from gateway.store import Database, SqlStore, bulk_store
 from gateway.store.bulk_store import BulkStore
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from gateway.consent import Business
-from gateway.import_rows import inspect_file
+from gateway.core.consent import Business
+from gateway.imports.rows import inspect_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 40_000

@@ -15,7 +15,7 @@ from flask import Flask
 
 from gateway.app import create_app
 from gateway.cli import main, setup_business
-from gateway.consent import Business, Capture
+from gateway.core.consent import Business, Capture
 from tests.imports.helpers import row, write_csv
 
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
@@ -133,7 +133,7 @@ def test_state_jsonl_and_stdout(gw: Any, business: Business, tmp_path: Path,
 
 def test_exported_entries_are_exactly_the_ledger_payloads(gw: Any, business: Business,
                                                           tmp_path: Path) -> None:
-    from gateway import ledger
+    from gateway.core import ledger
     from gateway.store.export_store import iso_text
 
     populate(gw, business, tmp_path)

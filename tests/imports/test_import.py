@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from sqlalchemy.exc import IntegrityError
 
 from gateway.cli import main
-from gateway.consent import Business
-from gateway.exports import error_report
-from gateway.import_jobs import DONE, FAILED
-from gateway.imports_texts import ImportProblem
+from gateway.core.consent import Business
+from gateway.imports.exports import error_report
+from gateway.imports.jobs import DONE, FAILED
+from gateway.imports.texts import ImportProblem
 from tests.imports.helpers import row, write_csv
 
 MIXED = [
@@ -172,7 +172,7 @@ def test_cli_import_prints_progress_and_totals(gw: Any, business: Business, tmp_
 
 def test_a_failed_batch_is_retried_from_its_checkpoint(gw: Any, business: Business,
                                                        tmp_path: Path, monkeypatch: Any) -> None:
-    import gateway.importer as importer
+    import gateway.imports.importer as importer
 
     monkeypatch.setattr(importer, "BATCH_ROWS", 3)
     rows = [row(f"090-4444-{n:04d}", "offers") for n in range(10)] + [row("bad", "offers")]
@@ -201,7 +201,7 @@ def test_a_conflicting_transaction_is_redone_from_its_checkpoint(
         gw: Any, business: Business, tmp_path: Path, monkeypatch: Any) -> None:
     """A unique-key clash (PostgreSQL: a contact added meanwhile without the ledger lock)
     rolls the transaction back; the importer goes again from its checkpoint."""
-    import gateway.importer as importer
+    import gateway.imports.importer as importer
 
     monkeypatch.setattr(importer, "BATCH_ROWS", 4)
     rows = [row(f"090-6666-{n:04d}", "offers") for n in range(10)]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.consent import Business, Wording
-from gateway.import_rows import RowReader, inspect_file, map_header, row_capture, row_key
-from gateway.imports_texts import ImportProblem
+from gateway.core.consent import Business, Wording
+from gateway.imports.rows import RowReader, inspect_file, map_header, row_capture, row_key
+from gateway.imports.texts import ImportProblem
 from tests.imports.helpers import HEADER, row, write_csv
 
 BUSINESS = Business(1, "demo", "Sakura Coffee", "+81345678901", "JP")
@@ -106,7 +106,7 @@ def test_the_row_key_is_stable_across_versions() -> None:
     import json
     from datetime import UTC, datetime
 
-    from gateway.normaliser import normalise
+    from gateway.core.normaliser import normalise
 
     text = "Sakura Coffee から WhatsApp でお知らせを受け取ります"
     wording = Wording(id="w_paper_ja_1", business_id=1, kind="paper", language="ja",

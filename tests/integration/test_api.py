@@ -9,7 +9,7 @@ import orjson
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.consent import Business
+from gateway.core.consent import Business
 
 OPT_IN = {"phone": "090-1234-5678", "topics": ["offers", "order_updates"],
           "channel": "checkout", "evidence": {"order_id": "A-1001", "pre_ticked": False},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from typing import Any
 
-from gateway.consent import Business
+from gateway.core.consent import Business
 
 WORKERS = 4
 PER_WORKER = 25

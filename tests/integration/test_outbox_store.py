@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from gateway.outbox import RetryLater, Worker
+from gateway.core.outbox import RetryLater, Worker
 
 
 def test_enqueue_dedupes_and_worker_delivers(gw: Any) -> None:

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from gateway.consent import Business, Capture
-from gateway.errors import Conflict
+from gateway.core.consent import Business, Capture
+from gateway.core.errors import Conflict
 
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway import ivr
-from gateway import ivr_texts as T
-from gateway.consent import Business, Wording
-from gateway.normaliser import sha256_text
+from gateway.core.consent import Business, Wording
+from gateway.core.normaliser import sha256_text
+from gateway.ivr import flow as ivr
+from gateway.ivr import texts as T
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 BIZ = Business(id=7, slug="demo", name="Sakura Coffee", whatsapp_number="+81345678901",

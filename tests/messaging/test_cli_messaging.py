@@ -12,7 +12,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from gateway.cli import main
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.conftest import META_SECRET, PUBLIC_BASE, TWILIO_TOKEN
 from tests.messaging.conftest import meta_delivery, meta_message
 

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from gateway.consent import Action, Business, Wording
-from gateway.conversation import (
+from gateway.core.consent import Action, Business, Wording
+from gateway.core.normaliser import sha256_text
+from gateway.core.wordings import DEFAULTS
+from gateway.messaging.conversation import (
     AWAIT_TOPICS,
     AWAIT_YES,
     IDLE,
@@ -18,8 +20,6 @@ from gateway.conversation import (
     State,
     advance,
 )
-from gateway.normaliser import sha256_text
-from gateway.wordings import DEFAULTS
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 

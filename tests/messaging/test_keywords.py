@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.consent import DEFAULT_TOPICS, Topic
-from gateway.keywords import Intent, classify, detect_language, is_twilio_default_keyword
+from gateway.core.consent import DEFAULT_TOPICS, Topic
+from gateway.messaging.keywords import Intent, classify, detect_language, is_twilio_default_keyword
 
 T = DEFAULT_TOPICS
 MARKETING = ("offers", "newsletter", "product_recommendations")

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from gateway.consent import Business
-from gateway.conversation import AWAIT_TOPICS, State
+from gateway.core.consent import Business
+from gateway.messaging.conversation import AWAIT_TOPICS, State
 from tests.messaging.conftest import new_sid, twilio_wa, twiml_messages
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.conftest import META_VERIFY
 from tests.messaging.conftest import (
     CUSTOMER,

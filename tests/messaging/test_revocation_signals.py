@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.messaging.conftest import (
     CUSTOMER,
     CUSTOMER_WA,

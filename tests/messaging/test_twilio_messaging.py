@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.conftest import TWILIO_TOKEN
 from tests.messaging.conftest import (
     CUSTOMER,

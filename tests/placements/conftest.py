@@ -14,9 +14,9 @@ import zxingcpp
 from flask.testing import FlaskClient
 from PIL import Image, ImageDraw
 
-from gateway.codes import find_placement_code
-from gateway.consent import Business, Capture, Recorded
-from gateway.placements import Placement
+from gateway.core.codes import find_placement_code
+from gateway.core.consent import Business, Capture, Recorded
+from gateway.placements.model import Placement
 from tests.conftest import PUBLIC_BASE, make_url
 
 

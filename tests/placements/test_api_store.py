@@ -11,10 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
-from gateway import placement_service
-from gateway.codes import PLACEMENT_ALPHABET, find_placement_code
-from gateway.consent import Business
-from gateway.errors import Conflict
+from gateway.core.codes import PLACEMENT_ALPHABET, find_placement_code
+from gateway.core.consent import Business
+from gateway.core.errors import Conflict
+from gateway.placements import service as placement_service
 from tests.conftest import PUBLIC_BASE
 from tests.placements.conftest import decode, scan_url
 

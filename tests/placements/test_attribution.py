@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.consent import Business
-from gateway.placements import Placement
+from gateway.core.consent import Business
+from gateway.placements.model import Placement
 from tests.placements.conftest import chat_opt_in, follow, scan_url
 
 

@@ -10,7 +10,7 @@ import pypdfium2
 from click.testing import CliRunner
 
 from gateway.cli import main
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.conftest import PUBLIC_BASE
 from tests.placements.conftest import decode, scan_url
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from gateway.consent import Business, Capture
+from gateway.core.consent import Business, Capture
 from tests.placements.conftest import chat_opt_in
 
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from gateway.codes import find_placement_code, new_placement_code
-from gateway.consent import Business
-from gateway.placements import (
+from gateway.core.codes import find_placement_code, new_placement_code
+from gateway.core.consent import Business
+from gateway.placements.model import (
     attribution_channel,
     build_messages,
     clean_code,
@@ -17,7 +17,7 @@ from gateway.placements import (
     wa_digits,
     wa_me_url,
 )
-from gateway.qr import wrap
+from gateway.placements.qr import wrap
 
 BIZ = Business(id=1, slug="demo", name="Sakura Coffee", whatsapp_number="+81345678901",
                country="JP", aliases=("さくらコーヒー",))

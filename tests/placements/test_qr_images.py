@@ -15,10 +15,11 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image, ImageChops
 
-from gateway import qr, qr_fonts
-from gateway.codes import find_placement_code
-from gateway.consent import Business
-from gateway.placements import Placement
+from gateway.core.codes import find_placement_code
+from gateway.core.consent import Business
+from gateway.placements import fonts as qr_fonts
+from gateway.placements import qr
+from gateway.placements.model import Placement
 from tests.browser import CHROMIUM, chromium
 from tests.placements.conftest import decode, follow, scan_url
 

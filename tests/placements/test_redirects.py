@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from gateway.codes import find_placement_code
-from gateway.consent import Business
-from gateway.placements import Placement, is_whatsapp_url
+from gateway.core.codes import find_placement_code
+from gateway.core.consent import Business
+from gateway.placements.model import Placement, is_whatsapp_url
 from gateway.store.tables_placements import PlacementHitRow
 
 CRAFTED_PATHS = [

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from gateway import checkpoints
 from gateway.cli import main
+from gateway.proof import checkpoints
 from tests.proof.conftest import OTHER_KEY, break_append_only, opt_in
 
 
@@ -178,7 +178,7 @@ def test_without_a_key_checkpoints_are_refused_clearly(app_config: dict[str, Any
 def test_a_malformed_key_stops_start_up_with_a_clear_message(app_config: dict[str, Any]
                                                              ) -> None:
     from gateway.app import create_app
-    from gateway.config import ConfigError
+    from gateway.core.config import ConfigError
 
     with pytest.raises(ConfigError, match="LEDGER_SIGNING_KEY must be an Ed25519 private key"):
         create_app({**app_config, "LEDGER_SIGNING_KEY": "not-a-key"})

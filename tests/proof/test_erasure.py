@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from gateway.cli import main
-from gateway.consent import Capture
-from gateway.errors import InvalidCapture
+from gateway.core.consent import Capture
+from gateway.core.errors import InvalidCapture
 from tests.proof.conftest import PHONE, dump_text, opt_in
 
 DIGITS = PHONE.lstrip("+")

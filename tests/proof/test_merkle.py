@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from gateway import merkle
+from gateway.proof import merkle
 
 h = bytes.fromhex
 LEAF_INPUTS = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",

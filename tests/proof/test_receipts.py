@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from gateway import checkpoints, receipts
 from gateway.cli import main
+from gateway.proof import checkpoints, receipts
 from tests.proof.conftest import CHANNEL_CAPTURES, PHONE, SIGNING_KEY, opt_in
 
 KANTARA_REQUIRED = ["version", "jurisdiction", "consentTimestamp", "collectionMethod",

@@ -10,7 +10,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gateway import checkpoints, merkle, webhook_signing
+from gateway.proof import checkpoints, merkle
+from gateway.proof import signing as webhook_signing
 from tests.proof.conftest import OTHER_KEY, SIGNING_KEY
 
 

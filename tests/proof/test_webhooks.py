@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from gateway import webhook_signing, webhooks
-from gateway.outbox import Worker
+from gateway.core.outbox import Worker
+from gateway.proof import signing as webhook_signing
+from gateway.proof import webhooks
 from tests.proof.conftest import PHONE, dump_text, opt_in
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.consent import Business, Capture, Eligibility
+from gateway.core.consent import Business, Capture, Eligibility
 
 WA_A = "whatsapp:+81345678901"
 WA_B = "whatsapp:+81345678902"

@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 import pytest
 
-from gateway import ledger
+from gateway.core import ledger
 
 
 def _reference(value: object) -> bytes:

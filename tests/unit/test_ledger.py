@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from gateway import ledger
-from gateway.consent import Action, ConsentEvent, Status
+from gateway.core import ledger
+from gateway.core.consent import Action, ConsentEvent, Status
 
 
 def event(n: int) -> ConsentEvent:

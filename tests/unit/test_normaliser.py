@@ -6,9 +6,15 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from gateway.consent import Action, Business, Capture, Status, Wording
-from gateway.errors import InvalidCapture, InvalidPhone, InvalidTime, InvalidTopics, InvalidWording
-from gateway.normaliser import normalise, sha256_text, subject_ref
+from gateway.core.consent import Action, Business, Capture, Status, Wording
+from gateway.core.errors import (
+    InvalidCapture,
+    InvalidPhone,
+    InvalidTime,
+    InvalidTopics,
+    InvalidWording,
+)
+from gateway.core.normaliser import normalise, sha256_text, subject_ref
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 KEY = b"unit-test-key"
@@ -103,7 +109,7 @@ def test_topics_are_deduplicated_and_ordered_like_the_business() -> None:
 
 
 def test_business_specific_topics() -> None:
-    from gateway.consent import Topic
+    from gateway.core.consent import Topic
 
     biz = Business(3, "ramen", "Ramen Ya", "+81345678902", "JP",
                    topics=(Topic("reservations", "utility", {"en": "Reservations"}),))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway.outbox import GiveUp, OutboxItem, RetryLater, Worker, backoff
+from gateway.core.outbox import GiveUp, OutboxItem, RetryLater, Worker, backoff
 
 
 class FakeOutbox:

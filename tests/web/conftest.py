@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from gateway.consent import Business, ConsentEvent
+from gateway.core.consent import Business, ConsentEvent
 from tests.conftest import make_url
 
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')

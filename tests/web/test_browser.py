@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.browser import NEEDS_CHROMIUM, chromium
 from tests.web.conftest import Live, events_of
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from gateway.consent import Business
+from gateway.core.consent import Business
 from tests.web.conftest import Live, events_of
 
 PHONE = "+819012345678"

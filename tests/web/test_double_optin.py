@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from gateway import codes
-from gateway.confirmations import CodeTaken, ConfirmationService, new_confirmation, usable
-from gateway.consent import Business, Capture
+from gateway.core import codes
+from gateway.core.consent import Business, Capture
+from gateway.web.confirmations import CodeTaken, ConfirmationService, new_confirmation, usable
 from tests.web.conftest import FormClient, events_of
 
 PHONE = "+819012345678"
@@ -152,7 +152,7 @@ def test_a_colliding_code_is_replaced_and_stale_codes_are_freed(
 
 def test_usable_rules() -> None:
     now = datetime(2026, 11, 24, tzinfo=UTC)
-    from gateway.confirmations import Confirmation
+    from gateway.web.confirmations import Confirmation
 
     c = Confirmation(1, "123456", "ref", "ev", ("offers",), "w", "en", now, now + timedelta(1))
     assert usable(c, "ref", now, "k") == "ok"

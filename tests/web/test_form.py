@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from gateway.consent import Business
-from gateway.web_texts import text
+from gateway.core.consent import Business
+from gateway.web.texts import text
 from tests.web.conftest import FormClient, events_of
 
 PHONE = "+819012345678"

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gateway.consent import Business
-from gateway.web_limits import WebRateLimiter, phone_key
-from gateway.web_texts import text
+from gateway.core.consent import Business
+from gateway.web.limits import WebRateLimiter, phone_key
+from gateway.web.texts import text
 from tests.web.conftest import FormClient
 
 

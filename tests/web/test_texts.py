@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import string
 
-from gateway.web_rules import country_choices, wa_me_url
-from gateway.web_texts import LANGS, TEXTS
+from gateway.web.rules import country_choices, wa_me_url
+from gateway.web.texts import LANGS, TEXTS
 
 
 def _fields(template: str) -> set[str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from gateway.consent import Business
-from gateway.web_rules import allowed_origins, widget_csp
-from gateway.web_texts import text
+from gateway.core.consent import Business
+from gateway.web.rules import allowed_origins, widget_csp
+from gateway.web.texts import text
 from tests.web.conftest import FormClient, events_of
 
 PHONE = "+819012345678"

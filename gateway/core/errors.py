@@ -1,0 +1,74 @@
+"""Exceptions raised by the consent core.
+
+    GatewayError
+     ├── InvalidCapture          bad input from a channel; nothing was written (HTTP 422/400)
+     │    ├── InvalidPhone        not a number that can receive WhatsApp messages
+     │    ├── InvalidTopics       unknown topic, or no topic on an opt-in
+     │    ├── InvalidWording      wording missing, or not naming the business / WhatsApp
+     │    └── InvalidTime         in the future, or without a time zone
+     ├── NotFound                business, contact, wording or code does not exist (404)
+     ├── Conflict                idempotency key reused for a different event (409)
+     └── Unauthorized            missing or wrong credentials (401)
+
+Every error carries a stable ``code``, the ``field`` it concerns (if any) and
+a message a person understands, in English and Japanese (see ``gateway.i18n``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GatewayError(Exception):
+    """Base class; ``code`` is stable and machine-readable."""
+
+    status = 400
+    code = "error"
+
+    def __init__(self, code: str | None = None, *, field: str | None = None, **params: Any):
+        self.code = code or self.code
+        self.field = field
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        """The human message in ``lang`` (``en`` or ``ja``)."""
+        from gateway.core.i18n import error_message
+
+        return error_message(self.code, lang, self.params)
+
+
+class InvalidCapture(GatewayError):
+    status = 422
+    code = "invalid"
+
+
+class InvalidPhone(InvalidCapture):
+    code = "invalid_phone"
+
+
+class InvalidTopics(InvalidCapture):
+    code = "unknown_topic"
+
+
+class InvalidWording(InvalidCapture):
+    code = "wording_missing"
+
+
+class InvalidTime(InvalidCapture):
+    code = "time_invalid"
+
+
+class NotFound(GatewayError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(GatewayError):
+    status = 409
+    code = "conflict"
+
+
+class Unauthorized(GatewayError):
+    status = 401
+    code = "unauthorized"

@@ -1,0 +1,54 @@
+"""Domain objects as JSON-ready dicts (API answers, exports, receipts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from gateway.core.consent import ConsentEvent, Eligibility
+from gateway.core.ledger import iso
+
+
+def ts(value: datetime | None) -> str | None:
+    return iso(value) if value else None
+
+
+def event_json(event: ConsentEvent, *, personal: bool = False) -> dict[str, Any]:
+    w = event.wording
+    out: dict[str, Any] = {
+        "event_id": event.event_id,
+        "business": event.business_slug,
+        "phone": event.phone or None,
+        "action": str(event.action),
+        "status": str(event.status),
+        "topics": list(event.topics),
+        "all_topics": event.all_topics,
+        "channel": event.channel,
+        "method": event.method,
+        "wording": None if w is None else {"id": w.id, "version": w.version,
+                                           "language": w.language, "sha256": w.sha256},
+        "policy": {"id": event.policy_id, "version": event.policy_version},
+        "language": event.language,
+        "occurred_at": ts(event.occurred_at),
+        "recorded_at": ts(event.recorded_at),
+        "idempotency_key": event.idempotency_key,
+        "sender": event.sender,
+        "evidence": dict(event.evidence),
+        "ledger": {"seq": event.seq, "hash": event.hash, "prev_hash": event.prev_hash},
+    }
+    if personal:
+        out["personal"] = dict(event.personal)
+    return out
+
+
+def eligibility_json(answer: Eligibility) -> dict[str, Any]:
+    return {
+        "allowed": answer.allowed,
+        "reason": answer.reason,
+        "rule": answer.rule,
+        "phone": answer.phone,
+        "topic": answer.topic,
+        "event_id": answer.event_id,
+        "since": ts(answer.since),
+        "window_open_until": ts(answer.window_open_until),
+    }

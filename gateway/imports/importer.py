@@ -1,0 +1,315 @@
+"""Runs CSV import jobs: read, normalise every row, record good rows in batches.
+
+One process reads the file and writes; for large files, worker processes normalise (phone
+parsing dominates the cost, and the ledger's hash chain must be written by one process in
+order). Each batch of rows commits together with the job's checkpoint, so a killed import
+resumes exactly after its last committed batch; row idempotency keys make re-importing
+the same rows a no-op as well.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import hashlib
+import logging
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from gateway.core.consent import Business, Wording
+from gateway.core.outbox import OutboxItem, RetryLater
+from gateway.core.service import ConsentService
+from gateway.imports.bulk_rows import BulkRow
+from gateway.imports.jobs import DONE, UNFINISHED, ImportJob, new_job_id, new_owner, owner_is_dead
+from gateway.imports.rows import FileInfo, RowReader, inspect_file
+from gateway.imports.texts import ImportBusy, ImportProblem
+from gateway.imports.worker import Bad, JobContext, Preparer, init_worker, plain, unmarshal, work
+from gateway.store.bulk_store import RETRYABLE
+from gateway.store.imports_store import ImportStore
+
+log = logging.getLogger("gateway.importer")
+
+CHUNK_ROWS = 1000  # rows per task sent to a worker
+BATCH_ROWS = 100_000  # rows per transaction (with the job's checkpoint), at most...
+BATCH_SECONDS = 5.0  # ...and seconds per transaction: other writers wait for its lock
+CONFLICT_RETRIES = 2
+INLINE_BYTES = 4 << 20  # smaller files are normalised in-process: no worker start-up
+LEASE = timedelta(minutes=2)
+OUTBOX_KIND = "import"
+WORKER_STALL = 300.0  # seconds without an answer from a worker chunk: something is wrong
+SLICE_SECONDS = 30.0  # an outbox run imports this long, then queues its continuation
+
+ProgressFn = Callable[[ImportJob], None]
+
+
+class Stores(Protocol):
+    """What the importer needs from the consent store."""
+
+    def business_by_id(self, business_id: int) -> Business | None: ...
+    def list_wordings(self, business_id: int) -> list[Wording]: ...
+
+
+def _id_prefix(job: ImportJob) -> int:
+    """UUIDv7 fields above the row number: unix ms (48), version 7 (4), 12 + 30 bits of
+    the job id, variant 0b10 (2); the low 32 bits are left for the row number."""
+    ms = int(job.created_at.timestamp() * 1000) & ((1 << 48) - 1)
+    salt = int(hashlib.sha256(job.id.encode()).hexdigest()[:11], 16) & ((1 << 42) - 1)
+    return (ms << 80) | (0x7 << 76) | ((salt >> 30) << 64) | (0b10 << 62) | \
+        ((salt & ((1 << 30) - 1)) << 32)
+
+
+def in_chunks(rows: Iterator[tuple[int, list[str]]], size: int
+               ) -> Iterator[list[tuple[int, list[str]]]]:
+    """``rows`` in lists of ``size`` (the last one shorter): the tasks sent to workers."""
+    batch: list[tuple[int, list[str]]] = []
+    for item in rows:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The writer holds a transaction's worth of fresh rows at a time; without cycles among
+    them, the cyclic collector's repeated scans are pure cost (measured: a third of the
+    writing process's CPU). Restored afterwards; the import is bounded."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+class Importer:
+    """Creates, runs and resumes import jobs (CLI, API and the outbox worker share it)."""
+
+    def __init__(self, store: Stores, jobs: ImportStore, service: ConsentService, outbox: Any,
+                 upload_dir: Path, clock: Callable[[], datetime]):
+        self.store = store
+        self.jobs = jobs
+        self.service = service
+        self.outbox = outbox
+        self.upload_dir = upload_dir
+        self.clock = clock
+
+    # creating
+
+    def create_job(self, business: Business, path: Path, *, source: str, actor: str | None,
+                   filename: str | None = None, job_id: str | None = None) -> ImportJob:
+        """Inspect ``path`` (encoding, header) and register a queued job for it."""
+        info = inspect_file(path)
+        with RowReader(path, info.encoding) as reader:
+            header = reader.header
+        return self.jobs.create_job(job_id or new_job_id(), business.id, source=source,
+                                    actor=actor, filename=filename or path.name,
+                                    path=str(path.resolve()), info=info, columns=header.names)
+
+    def job_for_file(self, business: Business, path: Path, *, actor: str | None,
+                     new: bool = False) -> tuple[ImportJob, bool]:
+        """The unfinished job for this very file (to resume), or a new one."""
+        info = inspect_file(path)
+        if not new:
+            job = self.jobs.find_unfinished(business.id, info.sha256)
+            if job is not None and Path(job.path).exists():
+                return job, True
+        return self.create_job(business, path, source="cli", actor=actor), False
+
+    def save_upload(self, business: Business, stream: Any, filename: str, *, actor: str | None
+                    ) -> ImportJob:
+        """Store an uploaded file under the instance folder and register its job."""
+        job_id = new_job_id()
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        path = self.upload_dir / f"{job_id}.csv"
+        stream.save(str(path))
+        try:
+            return self.create_job(business, path, source="api", actor=actor,
+                                   filename=filename, job_id=job_id)
+        except ImportProblem:
+            path.unlink(missing_ok=True)
+            raise
+
+    def enqueue(self, job: ImportJob) -> None:
+        self.outbox.enqueue(OUTBOX_KIND, {"job_id": job.id},
+                            f"import:{job.id}:{job.rows_processed}", job.business_id)
+
+    def handle_outbox(self, item: OutboxItem) -> None:
+        """Outbox handler: import for a time slice, then queue the rest (other kinds of
+        outbox work are not held up by a million-row file)."""
+        try:
+            job = self.run(str(item.payload["job_id"]), time_limit=SLICE_SECONDS)
+        except ImportBusy as exc:
+            raise RetryLater(str(exc)) from None
+        if job.status in UNFINISHED:
+            self.enqueue(job)
+
+    # running
+
+    def run(self, job_id: str, *, workers: int | None = None,
+            progress: ProgressFn | None = None, time_limit: float | None = None,
+            batch_rows: int | None = None) -> ImportJob:
+        """Import (or resume) a job until done, or until ``time_limit`` seconds have passed.
+
+        ``batch_rows``: rows per transaction (default BATCH_ROWS; a transaction also ends
+        after BATCH_SECONDS). Smaller ones hold the business's ledger lock (on SQLite, the
+        database write lock) for less time; larger ones write each index page fewer times."""
+        owner = new_owner()
+        job = self.jobs.claim(job_id, owner, LEASE, owner_is_dead)
+        if job.status not in UNFINISHED:
+            return job
+        business = self.store.business_by_id(job.business_id)
+        path = Path(job.path)
+        if business is None or not path.exists():
+            return self.jobs.finish(job_id, owner, failed=True, error_code="file_missing",
+                                    error_params={"path": path.name})
+        try:
+            encoding = job.encoding or inspect_file(path).encoding
+            ctx = self.job_context(job, business, encoding)
+        except ImportProblem as exc:
+            return self.jobs.finish(job_id, owner, failed=True, error_code=exc.code,
+                                    error_params=plain(exc.params))
+        if workers is None:
+            workers = (os.cpu_count() or 1) if job.size_bytes > INLINE_BYTES else 0
+        try:
+            for attempt in range(CONFLICT_RETRIES + 1):
+                try:
+                    with RowReader(path, encoding) as reader, _collector_paused():
+                        finished = self._pump(job, ctx, reader, owner, workers, progress,
+                                              time_limit, batch_rows or BATCH_ROWS)
+                    break
+                except RETRYABLE:
+                    # A contact was added meanwhile by a path without the ledger lock:
+                    # the transaction wrote nothing; go again from the checkpoint.
+                    if attempt == CONFLICT_RETRIES:
+                        raise
+                    job = self.jobs.get_job(job_id)
+        except ImportProblem as exc:
+            return self.jobs.finish(job_id, owner, failed=True, error_code=exc.code,
+                                    error_params=plain(exc.params))
+        except BaseException:
+            # Interrupted or failed mid-way: the job stays resumable from its last checkpoint;
+            # give the lease back so a rerun can start at once.
+            try:
+                self.jobs.release(job_id, owner)
+            except Exception:  # noqa: BLE001 - the original error matters more
+                log.exception("could not release import job %s", job_id)
+            raise
+        if finished:
+            return self.jobs.finish(job_id, owner)
+        self.jobs.release(job_id, owner)
+        return self.jobs.get_job(job_id)
+
+    def job_context(self, job: ImportJob, business: Business, encoding: str) -> JobContext:
+        """What the workers need to normalise ``job``'s rows (ImportProblem: bad header)."""
+        with RowReader(Path(job.path), encoding) as reader:
+            header = reader.header
+        hook = self.service.suppressed_refs
+        return JobContext(
+            business=dataclasses.replace(business, settings=dict(business.settings)),
+            wordings=tuple(self.store.list_wordings(business.id)),
+            subject_key=self.service.subject_key, allowed_channels=self.service.allowed_channels,
+            job_id=job.id, sha256=job.sha256, header=header, id_prefix=_id_prefix(job),
+            dialect=self.jobs.bulk.dialect,
+            refused=frozenset(hook(job.business_id)) if hook is not None else frozenset())
+
+    def _pump(self, job: ImportJob, ctx: JobContext, reader: RowReader, owner: str,
+              workers: int, progress: ProgressFn | None, time_limit: float | None,
+              batch_rows: int) -> bool:
+        """Import from the job's checkpoint; True when the file is done, False when the time
+        limit stopped it (the rest is for the next run)."""
+        rows = reader.rows()
+        for _ in range(job.rows_processed):  # resume: skip what is committed
+            if next(rows, None) is None:
+                break
+        started = time.monotonic()
+        results = self._prepared(ctx, reader, in_chunks(rows, min(CHUNK_ROWS, batch_rows)),
+                                 workers)
+        try:
+            while True:
+                with self.jobs.transaction(job, owner, lease=LEASE) as tx:
+                    opened = time.monotonic()
+                    done = out_of_time = False
+                    while not (done or out_of_time):
+                        result = next(results, None)
+                        if result is None:
+                            done = True
+                            break
+                        goods, bads, count, at_bytes = result
+                        tx.add(goods, bads, count=count, bytes_processed=at_bytes)
+                        if progress is not None:
+                            progress(tx.applied_to(job))
+                        now = time.monotonic()
+                        out_of_time = time_limit is not None and now - started > time_limit
+                        if tx.rows >= batch_rows or now - opened >= BATCH_SECONDS:
+                            break
+                job = tx.applied_to(job)
+                if done:
+                    return True
+                if out_of_time:
+                    # Rows read ahead but not committed are read again by the next run.
+                    return next(results, None) is None
+        finally:
+            results.close()
+
+    def _prepared(self, ctx: JobContext, reader: RowReader,
+                  chunks: Iterator[list[tuple[int, list[str]]]], workers: int
+                  ) -> Generator[tuple[list[BulkRow], list[Bad], int, int], None, None]:
+        """Normalised chunks in file order: (good rows, bad rows, rows read, the file's
+        byte position after them). With workers, a few chunks are in flight at once."""
+        pool = None
+        local = None
+        if workers > 0:
+            mp = multiprocessing.get_context("spawn")
+            pool = mp.Pool(workers, initializer=init_worker, initargs=(ctx, os.getpid()))
+        else:
+            local = Preparer(ctx)
+        pending: deque[tuple[Any, int, int]] = deque()
+        in_flight = 2 * workers  # chunks queued per pool: workers keep going during commits
+        try:
+            for chunk in chunks:
+                at_bytes = reader.bytes_read
+                if pool is None:
+                    assert local is not None
+                    yield (*local.run(chunk, self.clock()), len(chunk), at_bytes)
+                    continue
+                pending.append((pool.apply_async(work, (chunk, self.clock())), len(chunk),
+                                at_bytes))
+                while len(pending) > in_flight:
+                    result, count, at = pending.popleft()
+                    yield (*unmarshal(_result(result)), count, at)
+            while pending:
+                result, count, at = pending.popleft()
+                yield (*unmarshal(_result(result)), count, at)
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+
+
+def _result(result: Any) -> bytes:
+    """A worker's answer. A pool whose workers die at start keeps replacing them and never
+    answers: give up after WORKER_STALL seconds rather than wait for ever."""
+    waited = 0.0
+    while not result.ready():
+        result.wait(1.0)
+        waited += 1.0
+        if waited >= WORKER_STALL and not result.ready():
+            raise RuntimeError(f"no answer from the import worker processes in {waited:.0f} s")
+    value: bytes = result.get()
+    return value
+
+
+__all__ = ["Importer", "ImportJob", "FileInfo", "DONE"]

@@ -1,0 +1,198 @@
+"""Proof endpoints of ``/api/v1``: receipts, export, erasure, checkpoints, webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, Response, g, jsonify, render_template, request
+
+from gateway.api import BadRequest, business, field, json_body, require_key
+from gateway.core.consent import Business
+from gateway.core.i18n import LANGUAGES, pick_language
+from gateway.core.serialize import ts
+from gateway.http import gw
+from gateway.proof.service import ProofService
+from gateway.proof.texts import CHANNEL_LABELS, METHOD_LABELS, WITHDRAWAL, label, t
+
+bp = Blueprint("api_proof", __name__, url_prefix="/api/v1")
+
+ZONES = {"JP": "Asia/Tokyo"}
+
+
+def proof() -> ProofService:
+    service = gw().proof
+    assert service is not None, "create_app wires the proof service"
+    return service
+
+
+def _actor() -> str:
+    return f"api_key:{g.api_key_id}"
+
+
+# -- receipts ---------------------------------------------------------------------------------
+
+def _zone(biz: Business) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(biz.settings.get("timezone") or ZONES.get(biz.country, "UTC")))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(value: str | None, biz: Business, lang: str) -> str:
+    """An ISO UTC timestamp shown in the business's time zone, in the reader's language."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(_zone(biz))
+    zone = moment.tzname() or ""
+    if lang == "ja":
+        return f"{moment:%Y年%m月%d日 %H:%M:%S} ({zone})"
+    return f"{moment:%d %b %Y, %H:%M:%S} {zone}"
+
+
+def render_receipt(receipt: dict[str, Any], biz: Business, lang: str) -> str:
+    """The printable page of a receipt (also usable by the admin area)."""
+    ocg = receipt["x-ocg"]
+    topics = {topic.key: topic.label(lang) for topic in biz.topics}
+    return render_template(
+        "proof/receipt.html", r=receipt, ocg=ocg, lang=lang, biz=biz,
+        t=lambda key, **kw: t(key, lang, business=biz.name, **kw),
+        channel=lambda key: label(CHANNEL_LABELS, key, lang),
+        method=lambda key: label(METHOD_LABELS, key, lang),
+        topic=lambda key: topics.get(key, key),
+        when=lambda value: local_time(value, biz, lang),
+        withdraw=[line.format(business=biz.name) for line in WITHDRAWAL[lang]],
+    )
+
+
+def _lang(biz: Business) -> str:
+    requested = request.args.get("lang")
+    if requested and requested not in LANGUAGES:
+        raise BadRequest("bad_field", field="lang", field_name="lang", detail="use ja or en")
+    return pick_language(requested, [], default=biz.languages[0] if biz.languages else "en")
+
+
+@bp.get("/contacts/<path:phone>/receipt")
+@require_key
+def get_receipt(phone: str) -> Any:
+    """The consent receipt of one number: JSON, or ``?format=html`` for a printable page."""
+    biz = business()
+    copy = request.args.get("copy", "auditor")
+    if copy not in ("auditor", "customer"):
+        raise BadRequest("bad_field", field="copy", field_name="copy",
+                         detail="use auditor or customer")
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "html"):
+        raise BadRequest("bad_field", field="format", field_name="format",
+                         detail="use json or html")
+    lang = _lang(biz)
+    receipt = proof().receipt(biz, phone, copy=copy, lang=lang)
+    if fmt == "html":
+        response = Response(render_receipt(receipt, biz, lang), mimetype="text/html")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return receipt
+
+
+@bp.get("/contacts/<path:phone>/export")
+@require_key
+def get_export(phone: str) -> Any:
+    """Everything held on one number, for a data-access request."""
+    response = jsonify(proof().export(business(), phone))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/contacts/<path:phone>/erase")
+@require_key
+def post_erase(phone: str) -> Any:
+    """Erase one person's personal data; the proof stays, re-import is blocked."""
+    data = json_body() if request.get_data(cache=True).strip() else {}
+    reason = field(data, "reason", str, default="request")
+    return proof().erase(business(), phone, actor=_actor(), reason=reason[:200])
+
+
+# -- ledger -----------------------------------------------------------------------------------
+
+@bp.get("/ledger/public-key")
+def get_public_key() -> Any:
+    """The Ed25519 key that signs checkpoints and receipts (public; no API key needed)."""
+    return proof().public_key()
+
+
+def _checkpoint_json(cp: Any) -> dict[str, Any]:
+    return {"id": cp.id, "size": cp.size, "root_hash": cp.root, "head_hash": cp.head_hash,
+            "origin": cp.origin, "key_id": cp.key_id, "note": cp.note,
+            "created_at": ts(cp.created_at)}
+
+
+@bp.get("/ledger/checkpoints")
+@require_key
+def get_checkpoints() -> Any:
+    """This business's signed checkpoints, newest first (keep copies outside the gateway)."""
+    try:
+        limit = min(max(int(request.args.get("limit", "100")), 1), 1000)
+    except ValueError:
+        raise BadRequest("bad_field", field="limit", field_name="limit",
+                         detail="expected a number") from None
+    rows = proof().store.checkpoints(business().id, limit=limit, newest_first=True)
+    return {"checkpoints": [_checkpoint_json(cp) for cp in rows]}
+
+
+@bp.post("/ledger/checkpoints")
+@require_key
+def post_checkpoint() -> Any:
+    """Sign the current head now (201), or return the latest if nothing changed (200)."""
+    record, created = proof().checkpoint(business())
+    if record is None:
+        return {"checkpoint": None, "created": False}, 200
+    return {"checkpoint": _checkpoint_json(record), "created": created}, 201 if created else 200
+
+
+@bp.post("/ledger/checkpoints/verify")
+@require_key
+def post_verify_notes() -> Any:
+    """Check signed notes kept outside the gateway against the current chain."""
+    notes = field(json_body(), "notes", list, required=True)
+    if not notes or len(notes) > 100 or not all(isinstance(n, str) for n in notes):
+        raise BadRequest("bad_field", field="notes", field_name="notes",
+                         detail="expected 1 to 100 signed notes (strings)")
+    results = proof().verify_notes(business(), notes)
+    return {"ok": all(r["ok"] for r in results), "results": results}
+
+
+# -- webhooks ---------------------------------------------------------------------------------
+
+def _webhook_json(hook: Any) -> dict[str, Any]:
+    return {"id": hook.id, "url": hook.url, "description": hook.description,
+            "secret_hint": "…" + hook.secret_hint, "created_at": ts(hook.created_at),
+            "deliveries": hook.deliveries, "last_error": hook.last_error}
+
+
+@bp.post("/webhooks")
+@require_key
+def post_webhook() -> Any:
+    """Register an endpoint for change notifications; its secret is shown only here."""
+    data = json_body()
+    url = field(data, "url", str, required=True)
+    description = field(data, "description", str, default="")
+    hook, secret = proof().add_webhook(business(), url, description, actor=_actor())
+    return {**_webhook_json(hook), "secret": secret,
+            "events": ["consent.opt_in", "consent.opt_out", "ledger.checkpoint"]}, 201
+
+
+@bp.get("/webhooks")
+@require_key
+def get_webhooks() -> Any:
+    """Registered endpoints with delivery counts (pending, sent, dead)."""
+    return {"webhooks": [_webhook_json(h) for h in
+                         proof().store.webhooks_with_stats(business().id)]}
+
+
+@bp.delete("/webhooks/<int:webhook_id>")
+@require_key
+def delete_webhook(webhook_id: int) -> Any:
+    """Stop notifications to an endpoint (queued deliveries are dropped)."""
+    proof().delete_webhook(business(), webhook_id, actor=_actor())
+    return Response(status=204)

@@ -1,0 +1,458 @@
+"""Proof use cases: signed checkpoints, full verification, receipts, export, erasure, webhooks.
+
+Pure orchestration over store ports (no Flask, no SQL): ``create_app`` builds one
+:class:`ProofService`, registers :meth:`ProofService.on_recorded` as a consent listener,
+``suppressed`` as the service's re-import check and ``deliver_webhook`` as the outbox
+handler of kind ``webhook``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from gateway.core import ledger
+from gateway.core.config import ConfigError, Settings
+from gateway.core.consent import Action, Business, Capture, Recorded, Status
+from gateway.core.errors import GatewayError, NotFound
+from gateway.core.outbox import GiveUp, OutboxItem
+from gateway.core.phones import mask, to_e164
+from gateway.core.serialize import event_json, ts
+from gateway.core.service import ConsentService
+from gateway.proof import checkpoints, merkle, receipts, webhooks
+from gateway.proof.records import CheckpointRecord, WebhookRecord
+
+if TYPE_CHECKING:  # the store is SQL; this module stays importable without it
+    from gateway.store.consent_store import SqlStore
+    from gateway.store.outbox_store import SqlOutbox
+    from gateway.store.proof_store import SqlProofStore
+
+log = logging.getLogger("gateway.proof")
+
+CACHE_SECONDS = 2.0  # how stale the per-business webhook list may be in other processes
+
+# area hooks: (business, e164, subject_ref) -> what that area holds / what it removed
+SubjectHook = Callable[[Business, str, str], Mapping[str, Any]]
+
+
+class SigningKeyMissing(GatewayError):
+    status = 503
+    code = "signing_key_missing"
+
+
+class LedgerBroken(GatewayError):
+    status = 409
+    code = "ledger_broken"
+
+
+@dataclass(frozen=True)
+class ProofVerification:
+    """The chain check plus the checkpoint check; ``problem`` names the first bad thing."""
+
+    ok: bool
+    entries: int
+    businesses: int
+    checkpoints: int
+    problem: ledger.Problem | None = None
+    checkpoint_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ok": self.ok, "entries": self.entries,
+                               "businesses": self.businesses, "checkpoints": self.checkpoints}
+        if self.problem:
+            p = self.problem
+            out["first_bad"] = {"business": p.business, "seq": p.seq, "event_id": p.event_id,
+                                "reason": p.reason}
+            if self.checkpoint_id is not None:
+                out["first_bad"]["checkpoint_id"] = self.checkpoint_id
+        return out
+
+
+@dataclass
+class ProofService:
+    store: SqlProofStore
+    consent_store: SqlStore
+    service: ConsentService
+    outbox: SqlOutbox
+    settings: Settings
+    clock: Callable[[], datetime]
+    # Other areas register what they hold per number (conversations, import rows...).
+    exporters: list[SubjectHook] = field(default_factory=list)
+    erasers: list[SubjectHook] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.signer: checkpoints.Signer | None = None
+        if self.settings.ledger_signing_key:
+            try:
+                key = checkpoints.load_private_key(self.settings.ledger_signing_key)
+                self.signer = checkpoints.Signer(key, self.key_name)
+                self.trusted = checkpoints.trusted_keys(self.signer,
+                                                        self.settings.ledger_trusted_keys)
+            except (checkpoints.BadKey, ValueError) as exc:
+                raise ConfigError(str(exc)) from None
+        else:
+            self.trusted = checkpoints.trusted_keys(None, self.settings.ledger_trusted_keys)
+        self.box = webhooks.SecretBox(self.settings.subject_key)
+        # business id -> (expires, webhooks, has active suppressions): the consent listener
+        # runs on every capture, so it must not cost two queries each time.
+        self._cache: dict[int, tuple[float, list[WebhookRecord], bool]] = {}
+
+    def _listener_view(self, business_id: int) -> tuple[list[WebhookRecord], bool]:
+        now = time.monotonic()
+        cached = self._cache.get(business_id)
+        if cached is None or cached[0] < now:
+            cached = (now + CACHE_SECONDS, self.store.active_webhooks(business_id),
+                      self.store.has_active_suppressions(business_id))
+            self._cache[business_id] = cached
+        return cached[1], cached[2]
+
+    def forget(self, business_id: int) -> None:
+        """Drop the cached listener view after a change made in this process."""
+        self._cache.pop(business_id, None)
+
+    # -- keys and checkpoints ---------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        base = self.settings.public_base_url
+        return (urlsplit(base).hostname or "optin-gateway.local") if base else \
+            "optin-gateway.local"
+
+    @property
+    def key_name(self) -> str:
+        return f"{self.host}/ledger"
+
+    def origin(self, business: Business) -> str:
+        return f"{self.host}/{business.slug}/consent-ledger"
+
+    def require_signer(self) -> checkpoints.Signer:
+        if self.signer is None:
+            raise SigningKeyMissing("signing_key_missing")
+        return self.signer
+
+    def public_key(self) -> dict[str, Any]:
+        return self.require_signer().public_info()
+
+    def checkpoint(self, business: Business, *, force: bool = False
+                   ) -> tuple[CheckpointRecord | None, bool]:
+        """Sign the head of ``business``'s chain; (checkpoint, created).
+
+        Refuses to sign a chain that does not verify: a signature must never bless
+        tampering. Nothing new since the last checkpoint: returns it, created False.
+        """
+        signer = self.require_signer()
+        size, _head = self.store.head(business.id)
+        latest = self.store.latest_checkpoint(business.id)
+        if size == 0 or (latest is not None and latest.size == size and not force):
+            return latest, False
+        check = self.verify(business.slug)
+        if not check.ok:
+            assert check.problem is not None
+            raise LedgerBroken(reason=check.problem.reason, seq=check.problem.seq)
+        acc = merkle.Accumulator()
+        head_hash = ledger.GENESIS
+        for _seq, digest in self.store.entry_hashes(business.id, upto=size):
+            acc.append(merkle.entry_leaf(digest))
+            head_hash = digest
+        cp = signer.checkpoint(self.origin(business), acc.size, acc.root())
+        record = self.store.add_checkpoint(business.id, size=cp.size, root=cp.root_hex,
+                                           head_hash=head_hash, origin=cp.origin,
+                                           key_id=signer.key_id.hex(), note=cp.note)
+        if record is None:  # another process signed the same size meanwhile
+            return self.store.latest_checkpoint(business.id), False
+        self._notify_checkpoint(business, record)
+        return record, True
+
+    def verify(self, slug: str | None = None) -> ProofVerification:
+        """The hash chain(s), then every checkpoint: signature, fields, root against the chain."""
+        chain = self.consent_store.verify(slug)
+        businesses = self.consent_store.list_businesses()
+        if slug is not None:
+            businesses = [b for b in businesses if b.slug == slug]
+        if not chain.ok:
+            return ProofVerification(False, chain.entries, chain.businesses, 0, chain.problem)
+        total = 0
+        for business in businesses:
+            rows = self.store.checkpoints(business.id)
+            total += len(rows)
+            bad = self._check_checkpoints(business, rows)
+            if bad is not None:
+                problem, cp_id = bad
+                return ProofVerification(False, chain.entries, chain.businesses, total,
+                                         problem, cp_id)
+        return ProofVerification(True, chain.entries, chain.businesses, total)
+
+    def _check_checkpoints(self, business: Business, rows: list[CheckpointRecord]
+                           ) -> tuple[ledger.Problem, int] | None:
+        def problem(row: CheckpointRecord, reason: str) -> tuple[ledger.Problem, int]:
+            return ledger.Problem(business.slug, row.size, "",
+                                  f"checkpoint #{row.id} (size {row.size}): {reason}"), row.id
+
+        if rows and not self.trusted:
+            return problem(rows[0], "LEDGER_SIGNING_KEY is not set, so signatures cannot "
+                                    "be checked")
+        for row in rows:
+            try:
+                cp = checkpoints.open_checkpoint(row.note, self.trusted)
+            except checkpoints.BadNote as exc:
+                return problem(row, f"signature: {exc}")
+            if (cp.size, cp.root_hex, cp.origin) != (row.size, row.root, row.origin):
+                return problem(row, "its size/root columns differ from the signed note")
+        by_size = sorted(rows, key=lambda r: (r.size, r.id))
+        acc = merkle.Accumulator()
+        head_hash = ledger.GENESIS
+        pending = iter(by_size)
+        current = next(pending, None)
+        for _seq, digest in self.store.entry_hashes(business.id):
+            if current is None:
+                break
+            acc.append(merkle.entry_leaf(digest))
+            head_hash = digest
+            while current is not None and current.size == acc.size:
+                if acc.root().hex() != current.root:
+                    return problem(current, "the first entries no longer have the signed "
+                                            "Merkle root: the ledger was rewritten since")
+                if head_hash != current.head_hash:
+                    return problem(current, "the entry at this size no longer has the "
+                                            "signed head hash")
+                current = next(pending, None)
+        if current is not None:
+            return problem(current, f"the chain has only {acc.size} entries: entries signed "
+                                    "in this checkpoint were removed")
+        return None
+
+    def verify_notes(self, business: Business, notes: Iterable[str]) -> list[dict[str, Any]]:
+        """Check checkpoints kept outside the database (by a webhook receiver, an auditor)."""
+        results = []
+        hashes = [merkle.entry_leaf(h) for _s, h in self.store.entry_hashes(business.id)]
+        for note in notes:
+            try:
+                cp = checkpoints.open_checkpoint(note, self.trusted)
+            except checkpoints.BadNote as exc:
+                results.append({"ok": False, "reason": f"signature: {exc}"})
+                continue
+            out = {"size": cp.size, "root_hash": cp.root_hex, "origin": cp.origin}
+            if cp.origin != self.origin(business) and not any(
+                    r.origin == cp.origin for r in self.store.checkpoints(business.id)):
+                results.append({**out, "ok": False, "reason": "checkpoint of another log"})
+            elif cp.size > len(hashes):
+                results.append({**out, "ok": False, "reason": f"the chain has only "
+                                f"{len(hashes)} entries: signed entries were removed"})
+            elif merkle.root(hashes[:cp.size]) != cp.root:
+                results.append({**out, "ok": False, "reason": "the chain was rewritten "
+                                "since this checkpoint was signed"})
+            else:
+                results.append({**out, "ok": True})
+        return results
+
+    # -- receipts and export ----------------------------------------------------------------
+
+    def receipt(self, business: Business, phone: str, *, copy: str = "auditor",
+                lang: str | None = None) -> dict[str, Any]:
+        """The signed receipt of one number (404 if no consent was ever recorded)."""
+        e164, state, events = self.service.contact(business, phone)
+        ref = self.service.ref(business, e164)
+        entries = {e.event_id: e for e in self.store.ledger_entries(business, ref)}
+        wordings = {}
+        for event in events:
+            if event.wording and event.wording.id not in wordings:
+                wordings[event.wording.id] = self.consent_store.get_wording(event.wording.id)
+        cp = self.store.latest_checkpoint(business.id)
+        proofs: dict[str, list[bytes]] = {}
+        covered = [e for e in entries.values() if cp is not None and e.seq <= cp.size]
+        if cp is not None and covered:
+            tree = merkle.Tree([merkle.entry_leaf(h) for _s, h in
+                                self.store.entry_hashes(business.id, upto=cp.size)])
+            proofs = {e.event_id: tree.inclusion_proof(e.seq - 1) for e in covered}
+        info = self.store.contact_info(business.id, ref)
+        topic_state = {k: {"status": v.status, "since": v.since, "event_id": v.event_id}
+                       for k, v in sorted(state.topics.items())}
+        receipt = receipts.build_receipt(
+            business=business, e164=e164, subject_ref=ref, events=events, state=topic_state,
+            wordings={k: v for k, v in wordings.items() if v}, entries=entries, checkpoint=cp,
+            proofs=proofs, public_key=self.signer.public_info() if self.signer else None,
+            copy=copy, lang=lang or business.languages[0], generated_at=self.clock(),
+            erased_at=info.erased_at if info else None)
+        if self.signer is not None:
+            receipt["signature"] = checkpoints.sign_detached(receipts.signing_input(receipt),
+                                                             self.signer)
+        return receipt
+
+    def export(self, business: Business, phone: str) -> dict[str, Any]:
+        """Everything held on one number (data-access request)."""
+        e164 = to_e164(phone, business.country)
+        ref = self.service.ref(business, e164)
+        info = self.store.contact_info(business.id, ref)
+        suppression = self.store.suppression(business.id, ref)
+        if info is None and suppression is None:
+            raise NotFound("contact_unknown", field="phone")
+        state = self.consent_store.contact_state(business.id, ref)
+        events = self.consent_store.contact_events(business, ref)
+        wordings = {e.wording.id: self.consent_store.get_wording(e.wording.id)
+                    for e in events if e.wording}
+        out: dict[str, Any] = {
+            "phone": e164, "business": business.slug, "subject_ref": ref,
+            "generated_at": ts(self.clock()),
+            "contact": None if info is None else {
+                "phone": info.phone, "name": info.name, "wa_id": info.wa_id,
+                "created_at": ts(info.created_at), "erased_at": ts(info.erased_at),
+                "last_inbound_at": ts(info.last_inbound_at)},
+            "topics": {k: {"status": t.status, "since": ts(t.since), "event_id": t.event_id,
+                           "channel": t.channel} for k, t in sorted(state.topics.items())},
+            "events": [{**event_json(e, personal=True), "wording_text": (
+                wordings[e.wording.id].text if e.wording and wordings.get(e.wording.id)
+                else None)} for e in events],
+            "suppression": None if suppression is None else {
+                "reason": suppression.reason, "since": ts(suppression.created_at),
+                "active": suppression.active, "lifted_at": ts(suppression.lifted_at),
+                "lifted_by_event_id": suppression.lifted_by_event_id},
+            "audit": [{"at": ts(a.at), "actor": a.actor, "action": a.action,
+                       "detail": a.detail} for a in self.store.audit_entries(business.id, ref)],
+            "receipt": self.receipt(business, e164, copy="customer") if events else None,
+            "other": {},
+        }
+        for hook in self.exporters:
+            out["other"].update(hook(business, e164, ref))
+        return out
+
+    # -- erasure ----------------------------------------------------------------------------
+
+    def suppressed_refs(self, business_id: int) -> frozenset[str]:
+        """Every suppressed subject ref of a business (bulk imports check rows against it)."""
+        return self.store.active_suppressions(business_id)
+
+    def suppressed(self, business_id: int, subject_ref: str) -> bool:
+        """Is this keyed hash suppressed after an erasure (imports refused)?"""
+        found = self.store.suppression(business_id, subject_ref)
+        return bool(found and found.active)
+
+    def erase(self, business: Business, phone: str, *, actor: str, reason: str = "request"
+              ) -> dict[str, Any]:
+        """Erase one person's personal data; keep the proof, a suppression and an audit row.
+
+        No one may be messaged after their data is gone, so topics still opted in (or
+        pending) are first withdrawn by an ordinary opt-out event (channel ``admin``, actor
+        ``erasure:<who>``): the ledger, the state and the webhooks then all agree.
+        """
+        e164 = to_e164(phone, business.country)
+        ref = self.service.ref(business, e164)
+        state = self.consent_store.contact_state(business.id, ref)
+        withdrawal = None
+        if any(t.status in ("opted_in", "pending") for t in state.topics.values()):
+            withdrawal = self.service.capture(Capture(
+                business=business.slug, phone=e164, channel="admin", method="admin",
+                action=Action.OPT_OUT, topics=None, occurred_at=self.clock(),
+                idempotency_key=f"erasure:{ref[:16]}:{self.clock().isoformat()}",
+                evidence={"reason": "erasure_request"}, actor=f"erasure:{actor}"[:80]),
+                business).event.event_id
+        counts = self.store.erase(business.id, ref, e164, actor=actor, reason="erased",
+                                  detail={"reason": reason, "withdrawal_event_id": withdrawal})
+        self.forget(business.id)
+        other = {}
+        for hook in self.erasers:
+            other.update(hook(business, e164, ref))
+        residue = self.store.ledger_mentions(business.id, ref, e164)
+        if residue:
+            log.warning("erasure of %s: the number is in hashed ledger fields of seq %s",
+                        mask(e164), residue)
+        log.info("erased %s for %s by %s", mask(e164), business.slug, actor)
+        return {"subject_ref": ref, "erased_at": ts(counts.pop("erased_at")),
+                "withdrawal_event_id": withdrawal, "removed": counts, "other": other,
+                "suppressed": True, "ledger_residue_seqs": residue}
+
+    # -- change notifications ---------------------------------------------------------------
+
+    def add_webhook(self, business: Business, url: str, description: str, *, actor: str
+                    ) -> tuple[WebhookRecord, str]:
+        """Register an endpoint; the secret is returned once (stored encrypted)."""
+        url = webhooks.check_url(url, allow_private=self.settings.webhook_allow_private)
+        secret = webhooks.new_secret()
+        record = self.store.create_webhook(business.id, url=url, description=description[:200],
+                                           secret_encrypted=self.box.seal(secret),
+                                           secret_hint=secret[-4:])
+        self.forget(business.id)
+        self.store.audit(business.id, actor=actor, action="webhook_added",
+                         detail={"webhook_id": record.id, "url": url})
+        return record, secret
+
+    def delete_webhook(self, business: Business, webhook_id: int, *, actor: str) -> None:
+        if not self.store.delete_webhook(business.id, webhook_id):
+            raise NotFound("webhook_unknown", field="id", value=str(webhook_id))
+        self.forget(business.id)
+        self.store.audit(business.id, actor=actor, action="webhook_deleted",
+                         detail={"webhook_id": webhook_id})
+
+    def on_recorded(self, result: Recorded) -> None:
+        """Consent listener: queue one notification per webhook; lift suppressions."""
+        event = result.event
+        hooks, any_suppressed = self._listener_view(event.business_id)
+        for hook in hooks:
+            self.outbox.enqueue("webhook", {"webhook_id": hook.id, "event_id": event.event_id},
+                                f"webhook:{hook.id}:{event.event_id}", event.business_id)
+        if any_suppressed and event.action is Action.OPT_IN and \
+                event.status is Status.CONFIRMED and \
+                not (event.actor or "").startswith("import:") and \
+                self.suppressed(event.business_id, event.subject_ref):
+            self.store.lift_suppression(event.business_id, event.subject_ref, event.event_id,
+                                        event.occurred_at)
+
+    def resync(self, business: Business, since: datetime) -> int:
+        """Queue notifications of every event recorded since ``since`` (after an outage).
+
+        Dedupe keys make this safe to repeat: what was queued before is not queued again.
+        """
+        queued = 0
+        hooks = self.store.active_webhooks(business.id)
+        for event_id in self.store.event_ids_since(business.id, since):
+            for hook in hooks:
+                queued += self.outbox.enqueue("webhook", {"webhook_id": hook.id,
+                                                          "event_id": event_id},
+                                              f"webhook:{hook.id}:{event_id}", business.id)
+        return queued
+
+    def _notify_checkpoint(self, business: Business, record: CheckpointRecord) -> None:
+        for hook in self.store.active_webhooks(business.id):
+            self.outbox.enqueue("webhook", {"webhook_id": hook.id, "checkpoint_id": record.id},
+                                f"webhook:{hook.id}:checkpoint:{record.id}", business.id)
+
+    def notification(self, business: Business, payload: Mapping[str, Any]
+                     ) -> tuple[str, dict[str, Any]]:
+        """(event id header, JSON body) of one queued notification."""
+        if "checkpoint_id" in payload:
+            cp = next((c for c in self.store.checkpoints(business.id)
+                       if c.id == payload["checkpoint_id"]), None)
+            if cp is None:
+                raise GiveUp("checkpoint no longer exists")
+            return f"checkpoint:{cp.id}", {
+                "type": "ledger.checkpoint", "business": business.slug,
+                "checkpoint": {"id": cp.id, "size": cp.size, "root_hash": cp.root,
+                               "origin": cp.origin, "note": cp.note,
+                               "created_at": ts(cp.created_at)}}
+        event = self.store.event_by_id(business, str(payload["event_id"]))
+        if event is None:
+            raise GiveUp("event not found")
+        data = event_json(event)
+        return event.event_id, {"type": f"consent.{event.action}", "business": business.slug,
+                                "event_id": event.event_id, "contact_erased": not event.phone,
+                                "event": data}
+
+    def deliver_webhook(self, item: OutboxItem) -> None:
+        """Outbox handler of kind ``webhook``: one signed POST (retries via the outbox)."""
+        hook = self.store.webhook(int(item.payload["webhook_id"]))
+        if hook is None or hook.deleted_at is not None:
+            raise GiveUp("webhook deleted")
+        business = self.consent_store.business_by_id(hook.business_id)
+        if business is None:
+            raise GiveUp("business deleted")
+        event_id, payload = self.notification(business, item.payload)
+        try:
+            secret = self.box.open(hook.secret_encrypted)
+        except ValueError as exc:
+            raise GiveUp(str(exc)) from None
+        webhooks.post(hook.url, webhooks.body(payload), secret, event_id,
+                      delivery=str(item.id), allow_private=self.settings.webhook_allow_private)
