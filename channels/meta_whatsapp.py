@@ -27,7 +27,7 @@ from gateway.core.phones import to_e164
 from gateway.core.revocation import sender_address
 from gateway.http import error_json, gw
 from gateway.messaging.conversation import Inbound
-from gateway.messaging.whatsapp_send import KIND, graph_messages
+from gateway.messaging.whatsapp_send import graph_messages
 
 CHANNEL = "whatsapp"
 CSRF_EXEMPT = True
@@ -137,7 +137,7 @@ def verify() -> Any:
     args = flask_request.args
     token = args.get("hub.verify_token", "")
     tokens = [gw().settings.meta_verify_token] + [
-        b.settings.get("meta_verify_token") for b in gw().store.list_businesses()]
+        b.settings.get("meta_verify_token") for b in gw().service.businesses()]
     if args.get("hub.mode") == "subscribe" and token and any(
             isinstance(t, str) and t and hmac.compare_digest(t, token) for t in tokens):
         return Response(args.get("hub.challenge", ""), mimetype="text/plain")
@@ -154,10 +154,10 @@ class _Businesses:
         meta = value.get("metadata") or {}
         key = (str(meta.get("phone_number_id") or ""), str(meta.get("display_phone_number") or ""))
         if key not in self.cache:
-            business = gw().store.business_for_meta_id(key[0]) if key[0] else None
+            business = gw().service.business_for_meta_id(key[0]) if key[0] else None
             sender = _sender(value)
             if business is None and sender:
-                business = gw().store.business_for_number(sender.removeprefix("whatsapp:"))
+                business = gw().service.business_for_number(sender.removeprefix("whatsapp:"))
             self.cache[key] = business
         return self.cache[key]
 
@@ -210,10 +210,8 @@ def _handle(business: Business, item: Item, now: datetime) -> int:
         pnid = str((item.value.get("metadata") or {}).get("phone_number_id") or "")
         to = message.phone.lstrip("+")
         bodies = [b for reply in result.replies for b in graph_messages(to, reply)]
-        for n, graph_body in enumerate(bodies):
-            gw().outbox.enqueue(KIND, {"phone_number_id": pnid, "message": graph_body},
-                                dedupe_key=f"{message.message_id}:reply:{n}",
-                                business_id=business.id)
+        gw().messaging.queue_whatsapp(business, bodies, phone_number_id=pnid,
+                                      message_id=message.message_id)
         return 1
     if item.kind == "preference":
         return _preference(business, item, now)

@@ -79,7 +79,7 @@ def _business(number: str) -> Business | None:
         e164 = to_e164(number, None, customer=False)
     except GatewayError:
         return None
-    return gw().store.business_for_number(e164)  # type: ignore[no-any-return]
+    return gw().service.business_for_number(e164)
 
 
 def _settings(business: Business | None) -> dict[str, Any] | None:

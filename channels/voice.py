@@ -1,10 +1,11 @@
 """Twilio Voice IVR: ``POST /hooks/twilio/voice`` and its step URLs ``/hooks/twilio/voice/<step>``.
 
 Every request is checked with Twilio's signature (403 and nothing stored otherwise); the
-business is the one owning ``To``. The call flow is the pure state machine in
-``gateway.ivr``; this module only parses Twilio's form, keeps the state server-side per
-CallSid (``gw().ivr``), signs the step token put in action URLs, records the decision
-through ``gw().service.capture`` and renders replies with the SDK's ``VoiceResponse``.
+business is the one owning ``To``. The call flow and its state per
+CallSid belong to the IVR service (``gw().ivr``, ``gateway/ivr/service.py``), which records
+the caller's decision through the one write path; this module only parses Twilio's form,
+signs the step token put in action URLs and renders replies with the SDK's
+``VoiceResponse``.
 
 Replays: each action URL carries a signed token (CallSid, step, n). A request whose ``n``
 was already processed gets the TwiML sent the first time and changes nothing, so a retried
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
@@ -23,9 +24,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from twilio.twiml.voice_response import VoiceResponse
 
 from channels.twilio_signature import auth_tokens, require_twilio_signature
-from gateway.core.consent import Business, Wording
-from gateway.core.errors import GatewayError, InvalidPhone
-from gateway.core.phones import mask, to_e164
+from gateway.core.consent import Business
+from gateway.core.errors import InvalidPhone
+from gateway.core.phones import to_e164
 from gateway.http import gw
 from gateway.ivr import flow as ivr
 from gateway.ivr import texts
@@ -36,28 +37,6 @@ bp = Blueprint("voice", __name__)
 log = logging.getLogger("gateway.ivr")
 
 SALT = "ivr-step-v1"
-
-
-class _Wordings(Mapping[str, Wording]):
-    """The business's current ``ivr`` wordings, fetched only when a step needs one."""
-
-    def __init__(self, business: Business):
-        self.business = business
-        self.cache: dict[str, Wording | None] = {}
-
-    def __getitem__(self, lang: str) -> Wording:
-        if lang not in self.cache:
-            self.cache[lang] = gw().store.current_wording(self.business.id, "ivr", lang)
-        found = self.cache[lang]
-        if found is None:
-            raise KeyError(lang)
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.business.languages)
-
-    def __len__(self) -> int:
-        return len(self.business.languages)
 
 
 # -- request parsing (pure helpers) -----------------------------------------------------------
@@ -82,14 +61,6 @@ def parse_answer(form: Mapping[str, str], at: Any) -> ivr.Answer:
         recording_url=(form.get("RecordingUrl") or "")[:500] or None,
         recording_sid=(form.get("RecordingSid") or "")[:64] or None,
         recording_duration=(form.get("RecordingDuration") or "")[:10] or None)
-
-
-def answer_json(answer: ivr.Answer, step: str) -> dict[str, Any]:
-    """What the step row keeps of a request (a keyed number is personal: the row is erased
-    with the call)."""
-    return {"step": step, "at": answer.at.isoformat(), "digits": answer.digits,
-            "speech": answer.speech, "confidence": answer.confidence,
-            "recording_sid": answer.recording_sid, "recording_url": answer.recording_url}
 
 
 # -- signing and rendering --------------------------------------------------------------------
@@ -165,7 +136,7 @@ def _number(raw: str | None) -> str | None:
 def _checked_business() -> Business | None:
     """The business owning ``To``, after the Twilio signature check (403 otherwise)."""
     to = _number(request.form.get("To"))
-    business = gw().store.business_for_number(to) if to else None
+    business = gw().service.business_for_number(to) if to else None
     require_twilio_signature(auth_tokens(dict(business.settings) if business else None))
     return business
 
@@ -177,12 +148,8 @@ def _call_sid() -> str:
     return call_sid
 
 
-def _ref(business: Business, st: ivr.CallState) -> str | None:
-    return gw().service.ref(business, st.phone) if st.phone else None
-
-
-def _replay(call_sid: str, n: int) -> Response:
-    body = gw().ivr.reply_for(call_sid, n)
+def _refused(body: str | None) -> Response:
+    """TwiML from the IVR service, or 403 where it refused (forged or out-of-order step)."""
     if body is None:
         abort(403)
     return twiml(body)
@@ -196,25 +163,9 @@ def incoming() -> Response:
     if business is None:
         log.warning("voice call to a number no business owns")
         return twiml(_unavailable())
-    store = gw().ivr
-    known = store.load(call_sid)
-    if known is not None:
-        if known.business_id != business.id:
-            abort(403)
-        return _replay(call_sid, 0)
-    now = gw().service.clock()
-    ctx = ivr.Context(business, _Wordings(business))
-    st, reply = ivr.start(call_sid, business, request.form.get("From"), at=now,
-                          stir_verstat=request.form.get("StirVerstat"), ctx=ctx)
-    body = render(reply, business, call_sid, 1)
-    write = ivr.StepWrite(n=0, step="start", answer={"at": now.isoformat()}, twiml=body,
-                           state=st.to_json(), subject_ref=_ref(business, st),
-                           outcome=st.outcome)
-    if not store.start(call_sid, business.id, write):
-        return _replay(call_sid, 0)  # the same call delivered twice at once
-    log.info("ivr call %s for %s from %s (%s)", call_sid, business.slug,
-             mask(st.phone), st.caller_status)
-    return twiml(body)
+    return _refused(gw().ivr.begin(
+        business, call_sid, request.form.get("From"), request.form.get("StirVerstat"),
+        lambda reply, n: render(reply, business, call_sid, n)))
 
 
 @bp.post("/hooks/twilio/voice/<step>")
@@ -230,34 +181,9 @@ def step(step: str) -> Response:
     if not isinstance(token, dict) or token.get("c") != call_sid or token.get("s") != step \
             or not isinstance(token.get("n"), int):
         abort(403)
-    n = token["n"]
-    store = gw().ivr
-    call = store.load(call_sid)
-    if business is None or call is None or call.business_id != business.id or n > call.seq:
-        abort(403)
-    if n < call.seq:
-        return _replay(call_sid, n)  # Twilio retried a request we already answered
-    st = ivr.CallState.from_json(call.state)
-    if st.step != step or st.finished:
+    if business is None:
         abort(403)
     answer = parse_answer(request.form, gw().service.clock())
-    transition = ivr.advance(st, answer, ivr.Context(business, _Wordings(business)))
-    reply, event_id = transition.reply, None
-    if transition.decision is not None:
-        capture = ivr.to_capture(st, transition.decision, business,
-                                 key=f"ivr:{call_sid}:{step}:{n}",
-                                 sender=_number(request.form.get("To")), at=answer.at)
-        try:
-            event_id = gw().service.capture(capture, business).event.event_id
-        except GatewayError as exc:
-            # e.g. the business's IVR wording lost its name: say so, record nothing.
-            log.error("ivr call %s: consent not recorded: %s", call_sid, exc.code)
-            st.outcome = "failed"
-            reply = ivr.Reply((ivr.say("unavailable", st.lang or st.languages[0]),))
-    body = render(reply, business, call_sid, n + 1)
-    write = ivr.StepWrite(n=n, step=step, answer=answer_json(answer, step), twiml=body,
-                           state=st.to_json(), subject_ref=_ref(business, st),
-                           outcome=st.outcome, event_id=event_id)
-    if not store.advance(call_sid, write):
-        return _replay(call_sid, n)  # a concurrent duplicate got there first
-    return twiml(body)
+    return _refused(gw().ivr.answer(
+        business, call_sid, step, token["n"], answer, _number(request.form.get("To")),
+        lambda reply, n: render(reply, business, call_sid, n)))

@@ -161,7 +161,7 @@ def message_page(key: str, lang: str, status: int, back: str | None = None) -> R
 
 def find_business(slug: str) -> Business:
     """The business, or a friendly 404 page in the visitor's language."""
-    business = gw().store.get_business(slug)
+    business = gw().service.find_business(slug)
     if business is None:
         abort(message_page("not_found", language(), 404))
     return business
@@ -212,7 +212,7 @@ def setup_choices(form: FlaskForm, business: Business, lang: str) -> None:
 
 
 def shown_wording(business: Business, kind: str, lang: str) -> Wording:
-    wording = gw().store.current_wording(business.id, kind, lang)
+    wording = gw().service.current_wording(business.id, kind, lang)
     if wording is None:  # a business without this wording cannot ask for consent here
         abort(message_page("not_found", lang, 404))
     return wording
@@ -220,7 +220,7 @@ def shown_wording(business: Business, kind: str, lang: str) -> Wording:
 
 def submitted_wording(business: Business, kind: str, wording_id: str | None) -> Wording | None:
     """The wording the visitor was shown, if it really is one of this form's."""
-    wording = gw().store.get_wording(wording_id) if wording_id else None
+    wording = gw().service.wording(wording_id) if wording_id else None
     if wording is None or wording.business_id != business.id or wording.kind != kind:
         return None
     return wording

@@ -2,84 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from functools import wraps
-from typing import Any, TypeVar, cast
+from collections.abc import Iterator
+from typing import Any, cast
 
 import orjson
-from flask import Blueprint, Response, g, request, stream_with_context
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Blueprint, Response, current_app, g, request, stream_with_context
 
-from gateway.core.consent import Action, Business, Capture
-from gateway.core.errors import GatewayError, InvalidCapture, Unauthorized
+from gateway.core.consent import Action, Capture
+from gateway.core.errors import InvalidCapture
 from gateway.core.revocation import sender_address
 from gateway.core.serialize import eligibility_json, event_json, ts
-from gateway.http import error_json, gw
-from gateway.openapi import spec
+from gateway.http import BadRequest, business, error_json, field, gw, json_body, require_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 API_CHANNELS = frozenset({"api", "checkout", "web_form", "paper", "ad", "admin"})
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class BadRequest(GatewayError):
-    status = 400
-    code = "bad_field"
-
-
-def require_key(view: F) -> F:
-    """Authenticate ``Authorization: Bearer <key>``; the key decides the business."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        header = request.headers.get("Authorization", "")
-        scheme, _, key = header.partition(" ")
-        found = gw().store.authenticate_api_key(key.strip()) if scheme.lower() == "bearer" \
-            else None
-        if found is None:
-            raise Unauthorized("unauthorized")
-        g.business, g.api_key_id = found
-        return view(*args, **kwargs)
-
-    return cast(F, wrapper)
-
-
-def business() -> Business:
-    return cast(Business, g.business)
-
-
-def json_body() -> dict[str, Any]:
-    """The request body as a JSON object, with a 400/413 that says what is wrong."""
-    limit = gw().settings.max_json_bytes
-    if (request.content_length or 0) > limit:
-        raise RequestEntityTooLarge()
-    raw = request.get_data(cache=True)
-    if len(raw) > limit:
-        raise RequestEntityTooLarge()
-    try:
-        data = orjson.loads(raw or b"null")
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest("bad_json", detail=str(exc).split(":")[0]) from None
-    if not isinstance(data, dict):
-        raise BadRequest("bad_json", detail="expected a JSON object")
-    return data
-
-
-def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *,
-          required: bool = False, default: Any = None) -> Any:
-    value = data.get(name, default)
-    if value is None:
-        if required:
-            raise BadRequest("missing_field", field=name, field_name=name)
-        return default
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-        raise BadRequest("bad_field", field=name, field_name=name,
-                         detail=f"expected {names.replace('str', 'a string')}")
-    return value
-
-
 def capture_from(data: dict[str, Any], action: Action) -> Capture:
     """A Capture from an API body; types checked here, rules in the normaliser."""
     topics = field(data, "topics", list)
@@ -303,8 +240,8 @@ def post_wording() -> Any:
 
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    """The OpenAPI 3 description of this API."""
-    return spec()
+    """The OpenAPI 3 description of this API (assembled from every area by create_app)."""
+    return current_app.extensions["openapi"]
 
 
 @bp.errorhandler(404)

@@ -1,4 +1,9 @@
-"""The ``optin-gateway`` command: a Flask CLI group with the gateway's admin commands."""
+"""The ``optin-gateway`` command: a Flask CLI group with the core's commands.
+
+The process's entry point (``[project.scripts]``): it builds the app with
+``gateway.app.create_app`` and adds each area's commands through its hook
+(``gateway.areas``), the same loop ``create_app`` runs for blueprints.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,17 @@ import os
 import secrets
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
+from flask import Blueprint, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from werkzeug.security import generate_password_hash
 
+from gateway.app import create_app
+from gateway.areas import AREAS
 from gateway.core.config import ConfigError, Settings
 from gateway.core.consent import DEFAULT_POLICY, POLICIES, Business
 from gateway.core.errors import GatewayError
@@ -22,8 +30,6 @@ from gateway.core.wordings import default_wordings
 
 
 def _create_app() -> Any:
-    from gateway.app import create_app
-
     try:
         app = create_app()
     except ConfigError as exc:
@@ -219,8 +225,8 @@ def honour_report(slug: str) -> None:
 @with_appcontext
 def worker(once: bool) -> None:
     """Deliver the outbox: WhatsApp replies and change notifications, with retries."""
+    from gateway.core.clock import utcnow
     from gateway.core.outbox import Worker
-    from gateway.store.consent_store import utcnow
 
     gw = _gw()
     runner = Worker(gw.outbox, gw.outbox_handlers, utcnow)
@@ -236,25 +242,9 @@ def worker(once: bool) -> None:
 @click.option("--rev-id", required=True, help="e.g. 0003_messaging")
 def make_migration(message: str, rev_id: str) -> None:
     """Developers: autogenerate an Alembic revision from the models (on a scratch SQLite)."""
-    import tempfile
+    from gateway.store.engine import make_revision
 
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine
-
-    from gateway.store.engine import MIGRATIONS
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = create_engine(f"sqlite:///{tmp}/scratch.db")
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
-        engine.dispose()
+    make_revision(message, rev_id)
     click.echo("now replace gateway.store.tables.UTCDateTime(timezone=True) with UTCDateTime()")
 
 
@@ -269,8 +259,6 @@ DEMO = {"slug": "demo", "name": "Sakura Coffee", "aliases": ("さくらコーヒ
 def demo(serve: bool, port: int) -> None:
     """Create the local SQLite store, a demo business, an API key and an admin; print them."""
     settings = Settings.load(create_local_secrets=True)
-    from gateway.app import create_app
-
     app = create_app()
     click.get_current_context().call_on_close(app.extensions["gateway"].db.dispose)
     with app.app_context():
@@ -305,36 +293,17 @@ def demo(serve: bool, port: int) -> None:
         os.execv(gunicorn, args)  # noqa: S606
 
 
-from gateway.proof import cli as cli_proof  # noqa: E402 - proof area commands
+class _Commands:
+    """The CLI's side of every area hook: commands (blueprints are gateway/app.py's side)."""
 
-main.add_command(cli_proof.checkpoint)
-main.add_command(cli_proof.erase)
-main.add_command(cli_proof.export_contact)
-main.add_command(cli_proof.verify_receipt)
-main.add_command(cli_proof.verify_checkpoint)
-main.add_command(cli_proof.webhooks_resync)
+    def blueprint(self, bp: Blueprint, *, openapi: Mapping[str, Any] | None = None,
+                  csrf: bool = True) -> None:
+        """Blueprints belong to the app, not to the command group."""
 
-from gateway.placements import cli as cli_placements  # noqa: E402 - area commands register below
+    def commands(self, *commands: click.Command) -> None:
+        for command in commands:
+            main.add_command(command)
 
-main.add_command(cli_placements.create_placement)
-main.add_command(cli_placements.placement_poster)
-main.add_command(cli_placements.list_placements)
-main.add_command(cli_placements.retire_placement)
-main.add_command(cli_placements.set_logo)
 
-from gateway.ivr import cli as cli_ivr  # noqa: E402
-
-main.add_command(cli_ivr.configure_ivr)
-main.add_command(cli_ivr.purge_ivr_calls)
-main.add_command(cli_ivr.set_ivr_wording)
-
-from gateway.messaging import cli as cli_messaging  # noqa: E402 - area commands register below
-
-main.add_command(cli_messaging.sign_twilio)
-main.add_command(cli_messaging.sign_meta)
-main.add_command(cli_messaging.messaging_settings)
-
-from gateway.imports.cli import export_command, import_command  # noqa: E402
-
-main.add_command(import_command)
-main.add_command(export_command)
+for _area in AREAS:
+    _area.register(_Commands())

@@ -1,17 +1,33 @@
-"""Shared web plumbing: access to the Gateway, error pages/JSON, health check."""
+"""Shared web plumbing: the container, errors as HTML or JSON, API keys, JSON bodies, downloads.
+
+Every area's ``api.py`` and the channels build on these; none of them import ``gateway.app``.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+import orjson
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+)
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from gateway.core.errors import GatewayError
+from gateway.core.consent import Business
+from gateway.core.errors import GatewayError, Unauthorized
 from gateway.core.i18n import pick_language
 
 if TYPE_CHECKING:
-    from gateway.app import Gateway
+    from gateway.container import Gateway
 
 
 def gw() -> Gateway:
@@ -78,6 +94,75 @@ def _unexpected(exc: Exception) -> Any:
     lang = language()
     return render_template("error.html", message=HTTP_MESSAGES[lang][500], status=500,
                            lang=lang), 500
+
+
+# -- the JSON API: bearer keys, bodies, fields, streamed files ------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BadRequest(GatewayError):
+    status = 400
+    code = "bad_field"
+
+
+def require_key(view: F) -> F:
+    """Authenticate ``Authorization: Bearer <key>``; the key decides the business."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        found = gw().store.authenticate_api_key(key.strip()) if scheme.lower() == "bearer" \
+            else None
+        if found is None:
+            raise Unauthorized("unauthorized")
+        g.business, g.api_key_id = found
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def business() -> Business:
+    return cast(Business, g.business)
+
+
+def json_body() -> dict[str, Any]:
+    """The request body as a JSON object, with a 400/413 that says what is wrong."""
+    limit = gw().settings.max_json_bytes
+    if (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise RequestEntityTooLarge()
+    try:
+        data = orjson.loads(raw or b"null")
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest("bad_json", detail=str(exc).split(":")[0]) from None
+    if not isinstance(data, dict):
+        raise BadRequest("bad_json", detail="expected a JSON object")
+    return data
+
+
+def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *,
+          required: bool = False, default: Any = None) -> Any:
+    value = data.get(name, default)
+    if value is None:
+        if required:
+            raise BadRequest("missing_field", field=name, field_name=name)
+        return default
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise BadRequest("bad_field", field=name, field_name=name,
+                         detail=f"expected {names.replace('str', 'a string')}")
+    return value
+
+
+def download(blocks: Iterator[bytes], mimetype: str, filename: str) -> Response:
+    """A streamed attachment (the API's and the admin's exports and error reports)."""
+    response = Response(stream_with_context(blocks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def init_app(app: Flask) -> None:

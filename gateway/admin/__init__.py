@@ -1,11 +1,22 @@
 """The staff dashboard at /admin: sign-in, overview, contacts, sources (R10), wordings, keys.
 
-The blueprint is registered by ``gateway.app.create_app``; the modules below attach their
-routes to it. Every consent write still goes through ``gw().service.capture``.
+``auth`` signs staff in and guards every page, ``views``, ``actions``, ``import_pages`` and
+``placement_pages`` attach their routes to the blueprint in ``blueprint``; ``texts`` holds
+every label in Japanese and English (docs/admin.md). Like the channels, the dashboard is a
+door onto the areas: every consent write still goes through ``gw().service.capture``.
 """
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from typing import TYPE_CHECKING
 
-from gateway.admin import actions, auth, import_pages, placement_pages, views  # noqa: E402,F401 - attach the routes
+if TYPE_CHECKING:
+    from gateway.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Mount the dashboard (staff sessions, CSRF on every form)."""
+    from gateway.admin import actions, auth, import_pages, placement_pages, views  # noqa: F401 - attach the routes
+    from gateway.admin.blueprint import bp
+
+    registry.blueprint(bp)

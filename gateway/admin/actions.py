@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 
-from gateway.admin import bp
 from gateway.admin.auth import current_business, current_user, lang, t
+from gateway.admin.blueprint import bp
 from gateway.admin.forms import ApiKeyForm, OptOutForm
 from gateway.admin.views import contact, keys_page, wording_form, wording_page
 from gateway.core.consent import Action, Business, Capture

@@ -23,13 +23,13 @@ from flask import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from gateway.admin import bp
+from gateway.admin.blueprint import bp
 from gateway.admin.forms import ButtonForm, LoginForm
+from gateway.admin.records import StaffUser
 from gateway.admin.texts import text
 from gateway.core.consent import Business
 from gateway.core.i18n import pick_language
 from gateway.http import gw
-from gateway.store.admin_store import StaffUser
 
 FAIL_WINDOW = timedelta(minutes=15)
 USER_LIMIT = 5  # failed sign-ins per username in the window

@@ -13,13 +13,12 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from gateway.admin import bp
 from gateway.admin.auth import current_business, current_user, is_admin, lang, t
+from gateway.admin.blueprint import bp
 from gateway.admin.forms import ImportForm
 from gateway.admin.views import helpers
 from gateway.core.consent import Business
-from gateway.http import gw
-from gateway.imports.api import download
+from gateway.http import download, gw
 from gateway.imports.exports import error_report, export_blocks
 from gateway.imports.jobs import ImportJob
 from gateway.imports.texts import ImportNotFound, ImportProblem

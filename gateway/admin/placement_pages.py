@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
-from gateway.admin import bp
 from gateway.admin.auth import current_business, current_user, is_admin, lang, t
+from gateway.admin.blueprint import bp
 from gateway.admin.forms import PlacementForm, RetireForm
 from gateway.admin.views import helpers
 from gateway.core.consent import Business

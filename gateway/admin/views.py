@@ -10,17 +10,19 @@ from typing import Any
 
 from flask import abort, g, jsonify, redirect, render_template, request, url_for
 
-from gateway.admin import bp, stats
+from gateway.admin import stats
 from gateway.admin.auth import current_business, is_admin, lang, t
+from gateway.admin.blueprint import bp
 from gateway.admin.display import business_tz, local, pct, phone, tz_name
 from gateway.admin.forms import ApiKeyForm, ButtonForm, OptOutForm, WordingForm
+from gateway.admin.records import ContactSummary
 from gateway.admin.texts import CHANNELS, METHODS, label
 from gateway.core.consent import Action, Business, ConsentEvent
 from gateway.core.errors import GatewayError
 from gateway.core.phones import to_e164
 from gateway.core.wordings import DEFAULTS
 from gateway.http import gw
-from gateway.store.admin_store import ContactSummary
+from gateway.proof.receipt_page import receipt_page
 
 PERIODS = (7, 30)
 HISTORY_DAYS = 30  # look-back for "new" badges, whatever the period shown
@@ -197,8 +199,6 @@ RECEIPT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' da
 @bp.get("/contacts/<int:contact_id>/receipt")
 def receipt(contact_id: int) -> Any:
     """The consent receipt as a printable page, for staff to hand to the customer or Meta."""
-    from gateway.proof.api import render_receipt
-
     business = _business_or_empty()
     summary = gw().admin_store.contact(business.id, contact_id) if business else None
     if business is None or summary is None or not summary.phone:
@@ -206,7 +206,7 @@ def receipt(contact_id: int) -> Any:
     copy = "customer" if request.args.get("copy") == "customer" else "auditor"
     data = gw().proof.receipt(business, summary.phone, copy=copy, lang=lang())
     g.csp_override = RECEIPT_CSP  # the receipt template is self-contained (inline print CSS)
-    return render_receipt(data, business, lang())
+    return render_template("proof/receipt.html", **receipt_page(data, business, lang()))
 
 
 @bp.get("/contacts/<int:contact_id>")

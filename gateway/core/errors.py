@@ -8,6 +8,7 @@
      │    └── InvalidTime         in the future, or without a time zone
      ├── NotFound                business, contact, wording or code does not exist (404)
      ├── Conflict                idempotency key reused for a different event (409)
+     │    └── WriteConflict       a concurrent writer got there first; nothing was written
      └── Unauthorized            missing or wrong credentials (401)
 
 Every error carries a stable ``code``, the ``field`` it concerns (if any) and
@@ -67,6 +68,13 @@ class NotFound(GatewayError):
 class Conflict(GatewayError):
     status = 409
     code = "conflict"
+
+
+class WriteConflict(Conflict):
+    """Raised by the store instead of its driver's error, so callers can retry without
+    knowing SQL: the transaction wrote nothing."""
+
+    code = "write_conflict"
 
 
 class Unauthorized(GatewayError):

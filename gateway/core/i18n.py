@@ -131,6 +131,8 @@ ERRORS: dict[str, dict[str, str]] = {
     "invalid": {"en": "The request is not valid.", "ja": "リクエストが正しくありません。"},
     "error": {"en": "Something went wrong.", "ja": "エラーが発生しました。"},
     "conflict": {"en": "Conflict.", "ja": "競合が発生しました。"},
+    "write_conflict": {"en": "Another write got there first; nothing was written. Please retry.",
+                       "ja": "他の書き込みと競合しました。何も記録されていません。再試行してください。"},
     # proof area: erasure, checkpoints, webhooks
     "suppressed_after_erasure": {
         "en": "This person's data was erased at their request; they cannot be imported again. "

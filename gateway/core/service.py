@@ -50,6 +50,9 @@ class ConsentStore(Protocol):
     """The port the service needs; ``gateway.store.SqlStore`` implements it."""
 
     def get_business(self, slug: str) -> Business | None: ...
+    def list_businesses(self) -> list[Business]: ...
+    def business_for_number(self, e164: str) -> Business | None: ...
+    def business_for_meta_id(self, phone_number_id: str) -> Business | None: ...
     def get_wording(self, wording_id: str) -> Wording | None: ...
     def current_wording(self, business_id: int, kind: str, language: str) -> Wording | None: ...
     def record(self, event: ConsentEvent, personal_hash: str | None = None) -> Recorded: ...
@@ -86,6 +89,28 @@ class ConsentService:
         if business is None:
             raise NotFound("business_unknown", field="business", value=slug)
         return business
+
+    # Lookups for the channels, which reach businesses and wordings only through here.
+
+    def find_business(self, slug: str) -> Business | None:
+        return self.store.get_business(slug)
+
+    def businesses(self) -> list[Business]:
+        return self.store.list_businesses()
+
+    def business_for_number(self, e164: str) -> Business | None:
+        """The business owning this WhatsApp, SMS or voice number."""
+        return self.store.business_for_number(e164)
+
+    def business_for_meta_id(self, phone_number_id: str) -> Business | None:
+        """The business of a Cloud API ``phone_number_id``."""
+        return self.store.business_for_meta_id(phone_number_id)
+
+    def wording(self, wording_id: str) -> Wording | None:
+        return self.store.get_wording(wording_id)
+
+    def current_wording(self, business_id: int, kind: str, language: str) -> Wording | None:
+        return self.store.current_wording(business_id, kind, language)
 
     def ref(self, business: Business, e164: str) -> str:
         return subject_ref(self.subject_key, business.id, e164)

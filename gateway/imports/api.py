@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, g, request, stream_with_context, url_for
+from flask import Blueprint, g, request, url_for
 
-from gateway.api import business, require_key
 from gateway.core.serialize import ts
-from gateway.http import gw
+from gateway.http import business, download, gw, require_key
 from gateway.imports.exports import error_report, export_blocks
 from gateway.imports.jobs import ImportJob
 from gateway.imports.texts import ImportProblem
@@ -82,13 +81,6 @@ def get_import_errors(job_id: str) -> Any:
     job = jobs.get_job(job_id, business().id)
     blocks = error_report(job.columns, jobs.iter_errors(job.id), _lang())
     return download(blocks, "text/csv; charset=utf-8", f"{job.id}-errors.csv")
-
-
-def download(blocks: Iterator[bytes], mimetype: str, filename: str) -> Response:
-    """A streamed attachment (the API's and the admin's exports and error reports)."""
-    response = Response(stream_with_context(blocks), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _export(what: str, fmt: str, *, bom: bool = False) -> Iterator[bytes]:

@@ -1,4 +1,4 @@
-"""``optin-gateway import`` and ``optin-gateway export`` (registered in gateway/cli.py)."""
+"""``optin-gateway import`` and ``optin-gateway export`` (added by the hook in imports/__init__.py)."""
 
 from __future__ import annotations
 
@@ -158,3 +158,6 @@ def verify_file(path: Path) -> Verification:
     """``verify-ledger --file``: check an exported ledger JSONL without a database."""
     with path.open("rb") as f:
         return verify_ledger_file(f)
+
+
+COMMANDS = (import_command, export_command)

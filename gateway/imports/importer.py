@@ -17,13 +17,14 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from gateway.core.consent import Business, Wording
+from gateway.core.errors import WriteConflict
 from gateway.core.outbox import OutboxItem, RetryLater
 from gateway.core.service import ConsentService
 from gateway.imports.bulk_rows import BulkRow
@@ -31,8 +32,6 @@ from gateway.imports.jobs import DONE, UNFINISHED, ImportJob, new_job_id, new_ow
 from gateway.imports.rows import FileInfo, RowReader, inspect_file
 from gateway.imports.texts import ImportBusy, ImportProblem
 from gateway.imports.worker import Bad, JobContext, Preparer, init_worker, plain, unmarshal, work
-from gateway.store.bulk_store import RETRYABLE
-from gateway.store.imports_store import ImportStore
 
 log = logging.getLogger("gateway.importer")
 
@@ -54,6 +53,40 @@ class Stores(Protocol):
 
     def business_by_id(self, business_id: int) -> Business | None: ...
     def list_wordings(self, business_id: int) -> list[Wording]: ...
+
+
+class Transaction(Protocol):
+    """One open bulk transaction of a job (``ImportStore.transaction`` yields it)."""
+
+    rows: int
+
+    def add(self, rows: Sequence[BulkRow], errors: Sequence[Bad], *, count: int,
+            bytes_processed: int) -> None: ...
+    def applied_to(self, job: ImportJob) -> ImportJob: ...
+
+
+class JobStore(Protocol):
+    """Import jobs and their bulk writes; ``gateway.store.imports_store.ImportStore``
+    implements it. ``transaction`` raises ``WriteConflict`` when a concurrent writer
+    clashed (nothing was written: retry from the job's checkpoint)."""
+
+    dialect: str
+
+    def create_job(self, job_id: str, business_id: int, *, source: str, actor: str | None,
+                   filename: str, path: str, info: FileInfo, columns: Sequence[str]
+                   ) -> ImportJob: ...
+    def get_job(self, job_id: str, business_id: int | None = None) -> ImportJob: ...
+    def find_unfinished(self, business_id: int, sha256: str) -> ImportJob | None: ...
+    def list_jobs(self, business_id: int, limit: int = 50) -> list[ImportJob]: ...
+    def claim(self, job_id: str, owner: str, lease: timedelta,
+              owner_is_dead: Callable[[str | None], bool]) -> ImportJob: ...
+    def transaction(self, job: ImportJob, owner: str, *, lease: timedelta
+                    ) -> AbstractContextManager[Transaction]: ...
+    def finish(self, job_id: str, owner: str, *, failed: bool = False,
+               error_code: str | None = None, error_params: dict[str, Any] | None = None
+               ) -> ImportJob: ...
+    def release(self, job_id: str, owner: str) -> None: ...
+    def iter_errors(self, job_id: str) -> Iterator[Any]: ...
 
 
 def _id_prefix(job: ImportJob) -> int:
@@ -97,7 +130,7 @@ def _collector_paused() -> Iterator[None]:
 class Importer:
     """Creates, runs and resumes import jobs (CLI, API and the outbox worker share it)."""
 
-    def __init__(self, store: Stores, jobs: ImportStore, service: ConsentService, outbox: Any,
+    def __init__(self, store: Stores, jobs: JobStore, service: ConsentService, outbox: Any,
                  upload_dir: Path, clock: Callable[[], datetime]):
         self.store = store
         self.jobs = jobs
@@ -190,7 +223,7 @@ class Importer:
                         finished = self._pump(job, ctx, reader, owner, workers, progress,
                                               time_limit, batch_rows or BATCH_ROWS)
                     break
-                except RETRYABLE:
+                except WriteConflict:
                     # A contact was added meanwhile by a path without the ledger lock:
                     # the transaction wrote nothing; go again from the checkpoint.
                     if attempt == CONFLICT_RETRIES:
@@ -222,7 +255,7 @@ class Importer:
             wordings=tuple(self.store.list_wordings(business.id)),
             subject_key=self.service.subject_key, allowed_channels=self.service.allowed_channels,
             job_id=job.id, sha256=job.sha256, header=header, id_prefix=_id_prefix(job),
-            dialect=self.jobs.bulk.dialect,
+            dialect=self.jobs.dialect,
             refused=frozenset(hook(job.business_id)) if hook is not None else frozenset())
 
     def _pump(self, job: ImportJob, ctx: JobContext, reader: RowReader, owner: str,

@@ -94,3 +94,6 @@ def set_ivr_wording(slug: str, lang: str, text: str) -> None:
             "(1 all topics, 2 choose topics, 9 no thanks, 8 stop all WhatsApp messages)")
     wording = store.add_wording(business.id, "ivr", lang, text)
     click.echo(f"{wording.id} sha256 {wording.sha256}")
+
+
+COMMANDS = (configure_ivr, purge_ivr_calls, set_ivr_wording)

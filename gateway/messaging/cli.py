@@ -158,3 +158,6 @@ def messaging_settings(slug: str, pairs: tuple[str, ...]) -> None:
         if key in SECRET_SETTINGS and key in settings:
             shown = "(set)"
         click.echo(f"{key} = {json.dumps(shown, ensure_ascii=False)}    # {help_text}")
+
+
+COMMANDS = (sign_twilio, sign_meta, messaging_settings)

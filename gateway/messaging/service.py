@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -20,6 +20,7 @@ from gateway.core.consent import Action, Business, Capture, ConsentEvent, Record
 from gateway.core.phones import mask
 from gateway.core.service import ConsentService
 from gateway.messaging.conversation import Choice, Context, Inbound, Reply, State, advance, is_fresh
+from gateway.messaging.whatsapp_send import KIND as WHATSAPP_SEND
 
 log = logging.getLogger("gateway.messaging")
 
@@ -45,6 +46,14 @@ class MessagingStore(Protocol):
                  sender: str | None, state: State) -> None: ...
 
 
+class Peers(Protocol):
+    """Other areas' services, reached through the container (never imported from here):
+    ``confirmations`` (area web: double opt-in codes) and ``placements`` (QR attribution)."""
+
+    confirmations: Any
+    placements: Any
+
+
 @dataclass(frozen=True)
 class Handled:
     replies: tuple[Reply, ...]
@@ -68,11 +77,12 @@ class Messaging:
     """Runs inbound messages through the dialog and records what they mean."""
 
     def __init__(self, store: MessagingStore, service: ConsentService, consent_store: Any,
-                 peers: Any = None):
+                 outbox: Any = None, peers: Peers | None = None):
         self.store = store
         self.service = service
         self.consent_store = consent_store  # touch_inbound, contact_state, current_wording
-        self.peers = peers  # the Gateway: optional `confirmations` and `placements` services
+        self.outbox = outbox  # replies of the Cloud API channel, sent by the worker
+        self.peers = peers  # the container: other areas' services, looked up when needed
 
     def _peer(self, name: str) -> Any:
         return getattr(self.peers, name, None) if self.peers is not None else None
@@ -149,6 +159,15 @@ class Messaging:
         if not found:
             return inbound
         return dataclasses.replace(inbound, attribution=dict(found))
+
+    def queue_whatsapp(self, business: Business, bodies: Sequence[Mapping[str, Any]], *,
+                       phone_number_id: str, message_id: str) -> None:
+        """Cloud API replies go out through the outbox worker, so the webhook answers at once;
+        the dedupe key keeps a redelivered message from sending its replies twice."""
+        for n, body in enumerate(bodies):
+            self.outbox.enqueue(WHATSAPP_SEND, {"phone_number_id": phone_number_id,
+                                                "message": body},
+                                dedupe_key=f"{message_id}:reply:{n}", business_id=business.id)
 
     # -- provider signals -------------------------------------------------------------------
 

@@ -7,9 +7,8 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from gateway.api import BadRequest, business, field, json_body, require_key
 from gateway.core.serialize import ts
-from gateway.http import error_json, gw
+from gateway.http import BadRequest, business, error_json, field, gw, json_body, require_key
 from gateway.placements.model import Funnel, Placement
 from gateway.placements.service import MAX_LOGO_BYTES, PlacementService
 

@@ -127,3 +127,6 @@ def set_logo(slug: str, image: Path) -> None:
     except GatewayError as exc:
         raise click.ClickException(exc.message("en")) from None
     click.echo(f"logo stored as {path}")
+
+
+COMMANDS = (create_placement, placement_poster, list_placements, retire_placement, set_logo)

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, Response, g, jsonify, render_template, request
 
-from gateway.api import BadRequest, business, field, json_body, require_key
 from gateway.core.consent import Business
 from gateway.core.i18n import LANGUAGES, pick_language
 from gateway.core.serialize import ts
-from gateway.http import gw
+from gateway.http import BadRequest, business, field, gw, json_body, require_key
+from gateway.proof.receipt_page import receipt_page
 from gateway.proof.service import ProofService
-from gateway.proof.texts import CHANNEL_LABELS, METHOD_LABELS, WITHDRAWAL, label, t
 
 bp = Blueprint("api_proof", __name__, url_prefix="/api/v1")
-
-ZONES = {"JP": "Asia/Tokyo"}
-
 
 def proof() -> ProofService:
     service = gw().proof
@@ -33,37 +27,9 @@ def _actor() -> str:
 
 # -- receipts ---------------------------------------------------------------------------------
 
-def _zone(biz: Business) -> ZoneInfo:
-    try:
-        return ZoneInfo(str(biz.settings.get("timezone") or ZONES.get(biz.country, "UTC")))
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def local_time(value: str | None, biz: Business, lang: str) -> str:
-    """An ISO UTC timestamp shown in the business's time zone, in the reader's language."""
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(_zone(biz))
-    zone = moment.tzname() or ""
-    if lang == "ja":
-        return f"{moment:%Y年%m月%d日 %H:%M:%S} ({zone})"
-    return f"{moment:%d %b %Y, %H:%M:%S} {zone}"
-
-
 def render_receipt(receipt: dict[str, Any], biz: Business, lang: str) -> str:
-    """The printable page of a receipt (also usable by the admin area)."""
-    ocg = receipt["x-ocg"]
-    topics = {topic.key: topic.label(lang) for topic in biz.topics}
-    return render_template(
-        "proof/receipt.html", r=receipt, ocg=ocg, lang=lang, biz=biz,
-        t=lambda key, **kw: t(key, lang, business=biz.name, **kw),
-        channel=lambda key: label(CHANNEL_LABELS, key, lang),
-        method=lambda key: label(METHOD_LABELS, key, lang),
-        topic=lambda key: topics.get(key, key),
-        when=lambda value: local_time(value, biz, lang),
-        withdraw=[line.format(business=biz.name) for line in WITHDRAWAL[lang]],
-    )
+    """The printable page of a receipt."""
+    return render_template("proof/receipt.html", **receipt_page(receipt, biz, lang))
 
 
 def _lang(biz: Business) -> str:

@@ -147,8 +147,8 @@ def verify_checkpoint(slug: str, notes: tuple[Path, ...]) -> None:
 @with_appcontext
 def webhooks_resync(slug: str, since: str) -> None:
     """Queue change notifications of every event recorded since --since (safe to repeat)."""
+    from gateway.core.clock import utcnow
     from gateway.core.normaliser import parse_time
-    from gateway.store.consent_store import utcnow
 
     try:
         moment = parse_time(since, utcnow())
@@ -156,3 +156,7 @@ def webhooks_resync(slug: str, since: str) -> None:
         raise click.ClickException(exc.message("en")) from None
     count = _proof().resync(_business(slug), moment)
     click.echo(f"queued {count} notification(s); run `optin-gateway worker` to deliver them")
+
+
+COMMANDS = (checkpoint, erase, export_contact, verify_receipt, verify_checkpoint,
+            webhooks_resync)

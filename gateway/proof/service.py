@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.core import ledger
@@ -24,13 +24,10 @@ from gateway.core.outbox import GiveUp, OutboxItem
 from gateway.core.phones import mask, to_e164
 from gateway.core.serialize import event_json, ts
 from gateway.core.service import ConsentService
-from gateway.proof import checkpoints, merkle, receipts, webhooks
+from gateway.proof import checkpoints, merkle, receipts, verification, webhooks
+from gateway.proof.ports import ConsentReads, Outbox, ProofStore
 from gateway.proof.records import CheckpointRecord, WebhookRecord
-
-if TYPE_CHECKING:  # the store is SQL; this module stays importable without it
-    from gateway.store.consent_store import SqlStore
-    from gateway.store.outbox_store import SqlOutbox
-    from gateway.store.proof_store import SqlProofStore
+from gateway.proof.verification import ProofVerification
 
 log = logging.getLogger("gateway.proof")
 
@@ -50,35 +47,12 @@ class LedgerBroken(GatewayError):
     code = "ledger_broken"
 
 
-@dataclass(frozen=True)
-class ProofVerification:
-    """The chain check plus the checkpoint check; ``problem`` names the first bad thing."""
-
-    ok: bool
-    entries: int
-    businesses: int
-    checkpoints: int
-    problem: ledger.Problem | None = None
-    checkpoint_id: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"ok": self.ok, "entries": self.entries,
-                               "businesses": self.businesses, "checkpoints": self.checkpoints}
-        if self.problem:
-            p = self.problem
-            out["first_bad"] = {"business": p.business, "seq": p.seq, "event_id": p.event_id,
-                                "reason": p.reason}
-            if self.checkpoint_id is not None:
-                out["first_bad"]["checkpoint_id"] = self.checkpoint_id
-        return out
-
-
 @dataclass
 class ProofService:
-    store: SqlProofStore
-    consent_store: SqlStore
+    store: ProofStore
+    consent_store: ConsentReads
     service: ConsentService
-    outbox: SqlOutbox
+    outbox: Outbox
     settings: Settings
     clock: Callable[[], datetime]
     # Other areas register what they hold per number (conversations, import rows...).
@@ -189,66 +163,15 @@ class ProofService:
 
     def _check_checkpoints(self, business: Business, rows: list[CheckpointRecord]
                            ) -> tuple[ledger.Problem, int] | None:
-        def problem(row: CheckpointRecord, reason: str) -> tuple[ledger.Problem, int]:
-            return ledger.Problem(business.slug, row.size, "",
-                                  f"checkpoint #{row.id} (size {row.size}): {reason}"), row.id
-
-        if rows and not self.trusted:
-            return problem(rows[0], "LEDGER_SIGNING_KEY is not set, so signatures cannot "
-                                    "be checked")
-        for row in rows:
-            try:
-                cp = checkpoints.open_checkpoint(row.note, self.trusted)
-            except checkpoints.BadNote as exc:
-                return problem(row, f"signature: {exc}")
-            if (cp.size, cp.root_hex, cp.origin) != (row.size, row.root, row.origin):
-                return problem(row, "its size/root columns differ from the signed note")
-        by_size = sorted(rows, key=lambda r: (r.size, r.id))
-        acc = merkle.Accumulator()
-        head_hash = ledger.GENESIS
-        pending = iter(by_size)
-        current = next(pending, None)
-        for _seq, digest in self.store.entry_hashes(business.id):
-            if current is None:
-                break
-            acc.append(merkle.entry_leaf(digest))
-            head_hash = digest
-            while current is not None and current.size == acc.size:
-                if acc.root().hex() != current.root:
-                    return problem(current, "the first entries no longer have the signed "
-                                            "Merkle root: the ledger was rewritten since")
-                if head_hash != current.head_hash:
-                    return problem(current, "the entry at this size no longer has the "
-                                            "signed head hash")
-                current = next(pending, None)
-        if current is not None:
-            return problem(current, f"the chain has only {acc.size} entries: entries signed "
-                                    "in this checkpoint were removed")
-        return None
+        return verification.check_checkpoints(business, rows, self.trusted,
+                                              self.store.entry_hashes(business.id))
 
     def verify_notes(self, business: Business, notes: Iterable[str]) -> list[dict[str, Any]]:
         """Check checkpoints kept outside the database (by a webhook receiver, an auditor)."""
-        results = []
         hashes = [merkle.entry_leaf(h) for _s, h in self.store.entry_hashes(business.id)]
-        for note in notes:
-            try:
-                cp = checkpoints.open_checkpoint(note, self.trusted)
-            except checkpoints.BadNote as exc:
-                results.append({"ok": False, "reason": f"signature: {exc}"})
-                continue
-            out = {"size": cp.size, "root_hash": cp.root_hex, "origin": cp.origin}
-            if cp.origin != self.origin(business) and not any(
-                    r.origin == cp.origin for r in self.store.checkpoints(business.id)):
-                results.append({**out, "ok": False, "reason": "checkpoint of another log"})
-            elif cp.size > len(hashes):
-                results.append({**out, "ok": False, "reason": f"the chain has only "
-                                f"{len(hashes)} entries: signed entries were removed"})
-            elif merkle.root(hashes[:cp.size]) != cp.root:
-                results.append({**out, "ok": False, "reason": "the chain was rewritten "
-                                "since this checkpoint was signed"})
-            else:
-                results.append({**out, "ok": True})
-        return results
+        origins = {self.origin(business)} | {r.origin for r in
+                                             self.store.checkpoints(business.id)}
+        return verification.check_notes(notes, self.trusted, hashes, origins)
 
     # -- receipts and export ----------------------------------------------------------------
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from gateway.admin.records import ApiKeyInfo, ContactSummary, RecentEvent, StaffUser
 from gateway.core.consent import Business, ConsentEvent
 from gateway.store.convert import event_from_row
 from gateway.store.engine import Database
@@ -17,43 +17,6 @@ from gateway.store.tables_admin import AdminLoginAttemptRow
 
 Clock = Callable[[], datetime]
 KEEP_ATTEMPTS = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class StaffUser:
-    id: int
-    username: str
-    role: str  # admin or viewer
-    business_id: int | None  # None: every business
-    password_hash: str
-
-
-@dataclass(frozen=True)
-class ContactSummary:
-    id: int
-    subject_ref: str
-    phone: str | None  # None once erased
-    name: str | None
-    created_at: datetime
-    erased_at: datetime | None
-    last_event_at: datetime | None
-    opted_in_topics: int
-
-
-@dataclass(frozen=True)
-class ApiKeyInfo:
-    id: int
-    prefix: str
-    label: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-@dataclass(frozen=True)
-class RecentEvent:
-    event: ConsentEvent
-    contact_id: int
-    name: str | None
 
 
 def _staff(row: AdminUserRow) -> StaffUser:

@@ -27,10 +27,10 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from gateway.core import ledger
+from gateway.core.clock import utcnow
 from gateway.core.consent import Action, supersedes
-from gateway.core.errors import NotFound
+from gateway.core.errors import NotFound, WriteConflict
 from gateway.imports.bulk_rows import EVENT_HEAD, UTC_SUFFIX, BulkRow, time_text
-from gateway.store.consent_store import utcnow
 from gateway.store.engine import Database
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
 
@@ -265,7 +265,7 @@ class BulkStore:
         On PostgreSQL a contact added meanwhile by a path that does not take the ledger
         lock (an inbound message) makes the insert fail with IntegrityError or
         UniqueViolation: nothing is written, and a retry sees that contact."""
-        with self.db.writing() as s:
+        with _conflicts_retryable(), self.db.writing() as s:
             sql = _Sql(s.connection())
             if not sql.pg:
                 sql.conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
@@ -306,3 +306,12 @@ class BulkStore:
 
 # What a clash with a concurrent writer raises; nothing was written, so retry.
 RETRYABLE = (IntegrityError, psycopg.errors.UniqueViolation)
+
+
+@contextmanager
+def _conflicts_retryable() -> Iterator[None]:
+    """The driver's clash as the core's WriteConflict: callers retry without knowing SQL."""
+    try:
+        yield
+    except RETRYABLE as exc:
+        raise WriteConflict() from exc

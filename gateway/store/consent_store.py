@@ -13,7 +13,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.core import ledger
+from gateway.core.clock import utcnow
 from gateway.core.consent import (
     DEFAULT_POLICY,
     DEFAULT_TOPICS,
@@ -79,10 +80,6 @@ class ContactState:
     name: str | None = None
     # (topic, sender) -> (occurred_at, event_id) of sender-scoped opt-outs
     sender_opt_outs: dict[tuple[str, str], tuple[datetime, str]] = field(default_factory=dict)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _same_event(a: ConsentEvent, b: ConsentEvent) -> bool:

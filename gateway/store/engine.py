@@ -96,3 +96,20 @@ class Database:
         self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose()
+
+
+def make_revision(message: str, rev_id: str) -> None:
+    """Developers: autogenerate an Alembic revision from the models, on a scratch SQLite."""
+    import tempfile
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite:///{tmp}/scratch.db")
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
+        engine.dispose()

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
+from gateway.core.clock import utcnow
 from gateway.imports.bulk_rows import BulkRow
 from gateway.imports.jobs import DONE, FAILED, QUEUED, RUNNING, UNFINISHED, ImportJob
 from gateway.imports.rows import FileInfo
 from gateway.imports.texts import ImportBusy, ImportNotFound
 from gateway.store.bulk_store import BulkStore, BulkWriter
-from gateway.store.consent_store import utcnow
 from gateway.store.engine import Database
 from gateway.store.tables_imports import ImportErrorRow, ImportJobRow
 
@@ -75,6 +75,11 @@ class ImportStore:
         self.db = db
         self.bulk = bulk
         self.clock = clock
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``: the workers shape rows for this driver."""
+        return self.bulk.dialect
 
     def create_job(self, job_id: str, business_id: int, *, source: str, actor: str | None,
                    filename: str, path: str, info: FileInfo, columns: Sequence[str]

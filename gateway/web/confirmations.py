@@ -2,30 +2,25 @@
 
 A web opt-in of a business with ``double_opt_in`` is recorded ``pending`` (never eligible).
 The thank-you page offers a ``wa.me`` link whose prefilled text carries ``confirm:123456``;
-when that message arrives from the same number, the messaging channel calls
-:meth:`ConfirmationService.confirm`, which records a *new* confirmed opt-in (channel
+when that message arrives from the same number, the messaging service calls
+``ConfirmationService.confirm`` (``gateway/web/service.py``), which records a *new* confirmed opt-in (channel
 ``whatsapp``, method ``keyword``) for the same topics and wording. The message proves both
 that the number is the visitor's and that they agree, on WhatsApp.
 
-Pure Python: the store is reached through the :class:`ConfirmationStore` port.
+This module holds what a confirmation is and the :class:`ConfirmationStore` port the store
+implements; pure Python.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from gateway.core import codes
-from gateway.core.consent import Action, Business, Capture, ConsentEvent, Recorded, Status
-from gateway.core.phones import mask
-from gateway.core.service import ConsentService
+from gateway.core.consent import Action, Business, ConsentEvent, Status
 from gateway.web.rules import wa_me_url
 from gateway.web.texts import text
-
-log = logging.getLogger("gateway.confirmations")
 
 TTL = timedelta(hours=24)
 ISSUE_ATTEMPTS = 8  # a fresh 6-digit code collides with an active one very rarely
@@ -98,68 +93,3 @@ def prefilled_text(business: Business, code: str, lang: str) -> str:
 def confirm_link(business: Business, code: str, lang: str) -> str:
     """The "Confirm on WhatsApp" link to the business's number."""
     return wa_me_url(business.whatsapp_number, prefilled_text(business, code, lang))
-
-
-class ConfirmationService:
-    """Issue codes for pending web opt-ins; confirm them when the WhatsApp message arrives."""
-
-    def __init__(self, store: ConfirmationStore, consent: ConsentService,
-                 clock: Callable[[], datetime], ttl: timedelta = TTL,
-                 new_code: Callable[[], str] = codes.new_confirmation_code):
-        self.store = store
-        self.consent = consent
-        self.clock = clock
-        self.ttl = ttl
-        self.new_code = new_code
-
-    def issue(self, business: Business, event: ConsentEvent) -> Confirmation:
-        """The code for a pending event; the same one again for the same event (double submit)."""
-        existing = self.store.for_event(event.event_id)
-        if existing is not None:
-            return existing
-        now = self.clock()
-        for attempt in range(ISSUE_ATTEMPTS):
-            try:
-                return self.store.add(new_confirmation(event, now, self.new_code(), self.ttl))
-            except CodeTaken:
-                if attempt == 0:
-                    self.store.expire_stale(business.id, now)  # free codes of expired rows
-        raise RuntimeError("could not find a free confirmation code")
-
-    def confirm(self, business: Business, code: str, phone_e164: str, *,
-                evidence: Mapping[str, Any], occurred_at: datetime | str | None,
-                idempotency_key: str) -> Recorded | None:
-        """Record the confirmed opt-in; None for an unknown, expired or used code or another phone.
-
-        Calling again with the same ``idempotency_key`` (a redelivered message) returns the
-        event recorded the first time.
-        """
-        found = self.store.lookup(business.id, code)
-        if found is None or found.id is None:
-            return None
-        ref = self.consent.ref(business, phone_e164)
-        verdict = usable(found, ref, self.clock(), idempotency_key)
-        if verdict not in ("ok", "retry"):
-            log.info("confirmation %s refused for %s: %s", found.id, mask(phone_e164), verdict)
-            return None
-        if verdict == "ok" and not self.store.claim(found.id, self.clock(), idempotency_key):
-            # Another delivery won the race: fine if it was this same message.
-            again = self.store.lookup(business.id, code)
-            if again is None or usable(again, ref, self.clock(), idempotency_key) != "retry":
-                return None
-        capture = Capture(
-            business=business.slug, phone=phone_e164, channel="whatsapp", method="keyword",
-            action="opt_in", topics=found.topics, wording_id=found.wording_id,
-            language=found.language, occurred_at=occurred_at, idempotency_key=idempotency_key,
-            evidence={**evidence, "pending_event_id": found.pending_event_id,
-                      "confirmation_code": found.code},
-            actor="confirmation")
-        try:
-            recorded = self.consent.capture(capture, business)
-        except Exception:
-            if verdict == "ok":
-                self.store.release(found.id)  # nothing recorded: the code stays usable
-            raise
-        self.store.set_event(found.id, recorded.event.event_id)
-        return recorded
-

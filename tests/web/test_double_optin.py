@@ -11,7 +11,8 @@ import pytest
 
 from gateway.core import codes
 from gateway.core.consent import Business, Capture
-from gateway.web.confirmations import CodeTaken, ConfirmationService, new_confirmation, usable
+from gateway.web.confirmations import CodeTaken, new_confirmation, usable
+from gateway.web.service import ConfirmationService
 from tests.web.conftest import FormClient, events_of
 
 PHONE = "+819012345678"

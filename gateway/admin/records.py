@@ -1,0 +1,46 @@
+"""Plain records the dashboard's queries return (``gateway.store.admin_store``): no SQL types
+reach the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gateway.core.consent import ConsentEvent
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    username: str
+    role: str  # admin or viewer
+    business_id: int | None  # None: every business
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class ContactSummary:
+    id: int
+    subject_ref: str
+    phone: str | None  # None once erased
+    name: str | None
+    created_at: datetime
+    erased_at: datetime | None
+    last_event_at: datetime | None
+    opted_in_topics: int
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    id: int
+    prefix: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RecentEvent:
+    event: ConsentEvent
+    contact_id: int
+    name: str | None
