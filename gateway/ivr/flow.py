@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.core.consent import Action, Business, Capture
+from gateway.core.consent import Action, Business
 from gateway.ivr import texts as T
+from gateway.ivr.capture import evidence, personal, to_capture
 from gateway.ivr.input import interpret, parse_caller, parse_keyed, spoken_number
 from gateway.ivr.model import (
     DEFAULT_THRESHOLD,
@@ -44,7 +45,6 @@ __all__ = ["DEFAULT_THRESHOLD", "Answer", "CallState", "Context", "Decision", "G
 
 MAX_RETRIES = 2  # asked again at most twice, then goodbye
 REQUEST_KEYS = {"1": "all", "2": "topics", "9": "declined", "8": "opt_out"}
-CHOICES = {"all": "all_topics", "topics": "topic_by_topic", "opt_out": "stop_all_whatsapp"}
 HEARD = {"all": "heard_all", "declined": "heard_declined", "opt_out": "heard_opt_out",
          "yes": "heard_yes", "no": "heard_no"}
 
@@ -359,52 +359,3 @@ STEPS = tuple(_HANDLERS)
 def method(st: CallState) -> str:
     """speech if every deciding answer was spoken, else dtmf (a key press decided)."""
     return "speech" if st.inputs and all(i == "speech" for i in st.inputs) else "dtmf"
-
-
-# -- evidence and the capture -------------------------------------------------------------------
-
-def evidence(st: CallState) -> dict[str, Any]:
-    """What proves the call (no phone number in it: the ledger hashes evidence)."""
-    lang = st.lang or st.languages[0]
-    out: dict[str, Any] = {
-        "call_sid": st.call_sid,
-        "caller_number_source": st.source,
-        "caller_id_status": st.caller_status,
-        "stir_verstat": st.stir_verstat,
-        "language": lang,
-        "locale": T.LOCALES.get(lang),
-        "wording": st.wording,
-        "steps": st.log,
-        "started_at": st.started_at,
-        "decided_at": st.decided_at,
-        "confirmation_prompt": st.confirmation,
-        # Which answer decided, in words a receipt reader understands (issue: one revocation
-        # from every source names its signal).
-        "choice": CHOICES.get(st.choice or ""),
-        "prompt_set": "gateway.ivr_texts",
-    }
-    if st.recording is not None:
-        out["recording"] = st.recording
-    return out
-
-
-def personal(st: CallState) -> dict[str, Any]:
-    """The caller's raw caller ID and keyed digits: erasable, kept out of the ledger hash."""
-    out: dict[str, Any] = {"caller_id": st.caller_raw or None}
-    if st.keyed:
-        out["keyed_number"] = st.keyed
-    return out
-
-
-def to_capture(st: CallState, decision: Decision, business: Business, *, key: str,
-               sender: str | None, at: datetime) -> Capture:
-    """The Capture for the write path, built from the call's state."""
-    assert st.phone
-    lang = st.lang or st.languages[0]
-    wording = st.wording.get(lang)
-    return Capture(
-        business=business.slug, phone=st.phone, channel="ivr", method=decision.method,
-        action=decision.action, topics=decision.topics, country=business.country,
-        wording_id=wording["id"] if wording else None, language=lang, occurred_at=at,
-        idempotency_key=key, evidence=evidence(st), personal=personal(st), sender=sender,
-        actor="twilio")

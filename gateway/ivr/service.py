@@ -19,6 +19,7 @@ from gateway.core.errors import GatewayError
 from gateway.core.phones import mask
 from gateway.core.service import ConsentService
 from gateway.ivr import flow
+from gateway.ivr.capture import to_capture
 from gateway.ivr.model import Answer, CallState, Context, IvrCall, Reply, StepWrite
 
 log = logging.getLogger("gateway.ivr")
@@ -121,9 +122,8 @@ class IvrService:
         transition = flow.advance(st, answer, self._context(business))
         reply, event_id = transition.reply, None
         if transition.decision is not None:
-            capture = flow.to_capture(st, transition.decision, business,
-                                      key=f"ivr:{call_sid}:{step}:{n}", sender=sender,
-                                      at=answer.at)
+            capture = to_capture(st, transition.decision, business,
+                                 key=f"ivr:{call_sid}:{step}:{n}", sender=sender, at=answer.at)
             try:
                 event_id = self.service.capture(capture, business).event.event_id
             except GatewayError as exc:

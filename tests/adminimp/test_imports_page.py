@@ -16,9 +16,9 @@ from flask.testing import FlaskClient
 
 from gateway.admin.texts import TEXTS
 from gateway.app import create_app
+from gateway.core.clock import utcnow
 from gateway.core.consent import Business
 from gateway.core.outbox import Worker
-from gateway.store.consent_store import utcnow
 from tests.admin.conftest import login, opt_in
 from tests.admin.test_csrf import signed_in, token
 from tests.imports.helpers import row, write_csv

@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 
 import gateway.imports.api as api_imports
+from gateway.core.clock import utcnow
 from gateway.core.consent import Business
 from gateway.core.outbox import Worker
-from gateway.store.consent_store import utcnow
 from tests.imports.helpers import row, write_csv
 from tests.imports.test_import import MIXED
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from gateway.core.clock import utcnow
 from gateway.core.consent import Business
 from gateway.core.outbox import Worker
 from gateway.messaging.conversation import Choice, Reply
 from gateway.messaging.whatsapp_send import graph_messages
-from gateway.store.consent_store import utcnow
 from tests.messaging.conftest import (
     CUSTOMER_WA,
     FakeGraph,
