@@ -3,7 +3,7 @@
 ``GET /hooks/meta/whatsapp`` answers the ``hub.challenge`` when the verify token matches.
 ``POST`` checks ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw body with the app secret)
 and handles every entry / change / item of a delivery: customer messages (the shared dialog
-in ``gateway.messaging``), ``user_preferences`` stop / resume, and statuses (only error 131050
+in ``gateway.messaging.service``), ``user_preferences`` stop / resume, and statuses (only error 131050
 matters). It answers 200 at once; replies are enqueued for ``optin-gateway worker``.
 """
 

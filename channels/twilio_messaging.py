@@ -3,7 +3,7 @@
 ``POST /hooks/twilio/messaging`` answers with TwiML built by the SDK's ``MessagingResponse``;
 ``POST /hooks/twilio/status`` turns delivery failures that mean "this person stopped" (21610,
 63014) into opt-outs. Both check ``X-Twilio-Signature`` first: 403 and nothing stored
-otherwise. The conversation itself is ``gateway.messaging`` (shared with Meta).
+otherwise. The conversation itself is ``gateway.messaging.service`` (shared with Meta).
 """
 
 from __future__ import annotations

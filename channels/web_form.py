@@ -1,7 +1,7 @@
 """Hosted opt-in and opt-out forms: ``/b/<slug>/optin`` and ``/b/<slug>/optout`` (M2).
 
 WTForms parses, Flask-WTF checks CSRF, the consent core judges: this module only turns a
-submitted form into a :class:`gateway.consent.Capture` (:func:`parse_optin`, pure) and
+submitted form into a :class:`gateway.core.consent.Capture` (:func:`parse_optin`, pure) and
 renders the answer. ``channels.widget`` reuses the same form in a compact variant.
 """
 

@@ -1,6 +1,6 @@
 """Opt-in Gateway: one place where every WhatsApp opt-in and opt-out lands.
 
-This package root deliberately imports nothing, so that importing the pure
-domain modules (``gateway.normaliser`` and friends) never pulls in Flask or
-SQLAlchemy. Use ``gateway.app.create_app`` for the web application.
+The package root imports nothing, so that importing a pure module (``gateway.core`` and
+each area's domain modules) never pulls in Flask or SQLAlchemy. The README's layout section
+says which folder holds what; ``gateway.app.create_app`` builds the web application.
 """

@@ -1,6 +1,6 @@
 """Source quality (R10): opt-in counts and opt-out rates over consent events.
 
-Pure functions over :class:`gateway.consent.ConsentEvent` sequences: no SQL, no Flask
+Pure functions over :class:`gateway.core.consent.ConsentEvent` sequences: no SQL, no Flask
 (tests/admin/test_stats.py checks the imports). The store hands over the events of a
 window; everything here is arithmetic on them, so it is tested with scripted events.
 

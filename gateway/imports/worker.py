@@ -1,6 +1,6 @@
 """The worker side of an import: CSV rows -> events formatted for the bulk store.
 
-Runs in the import's worker processes (see :mod:`gateway.importer`), so it stays pure: no
+Runs in the import's worker processes (see :mod:`gateway.imports.importer`), so it stays pure: no
 Flask, no SQLAlchemy (tests/test_boundaries.py). A worker then weighs what the normaliser
 and ``phonenumbers`` weigh, not the whole web application.
 """

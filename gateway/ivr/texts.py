@@ -1,6 +1,6 @@
 """Spoken prompts of the IVR (everything except the opt-in request), Japanese and English.
 
-The request itself is the business's current ``ivr`` wording (``gateway.wordings``), so the
+The request itself is the business's current ``ivr`` wording (``gateway.core.wordings``), so the
 exact text a caller heard is versioned and hashed like every other wording. These prompts
 are identified in the evidence by ``ivr:<key>:<lang>`` plus the SHA-256 of the template,
 never of the filled text: a filled read-back contains the caller's number.

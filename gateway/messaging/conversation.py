@@ -2,7 +2,7 @@
 
 ``advance(business, state, inbound, ctx) -> Outcome``: from the conversation's state and one
 inbound message, the replies to send, the captures to record and the new state. No I/O:
-the caller (``gateway.messaging``) loads and saves the state and records the captures
+the caller (``gateway.messaging.service``) loads and saves the state and records the captures
 through the one write path.
 
 Flows (methods M1, M4, M5 of the rules):

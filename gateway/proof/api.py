@@ -17,7 +17,7 @@ bp = Blueprint("api_proof", __name__, url_prefix="/api/v1")
 
 def proof() -> ProofService:
     service = gw().proof
-    assert service is not None, "create_app wires the proof service"
+    assert service is not None, "the container wires the proof service"
     return service
 
 

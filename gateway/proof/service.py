@@ -1,6 +1,6 @@
 """Proof use cases: signed checkpoints, full verification, receipts, export, erasure, webhooks.
 
-Pure orchestration over store ports (no Flask, no SQL): ``create_app`` builds one
+Pure orchestration over store ports (no Flask, no SQL): ``gateway.container`` builds one
 :class:`ProofService`, registers :meth:`ProofService.on_recorded` as a consent listener,
 ``suppressed`` as the service's re-import check and ``deliver_webhook`` as the outbox
 handler of kind ``webhook``.

@@ -1,7 +1,7 @@
 """Change notifications: endpoint checks, secret storage, one signed HTTP delivery.
 
-No Flask and no SQL: :class:`gateway.proof.ProofService` wires these to the store and
-the outbox. The receiving side's check is :mod:`gateway.webhook_signing`.
+No Flask and no SQL: :class:`gateway.proof.service.ProofService` wires these to the store and
+the outbox. The receiving side's check is :mod:`gateway.proof.signing`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ state follow the same ordering rule (:func:`gateway.consent.supersedes`).
 Speed (measured, see docs/imports.md): SQLAlchemy's per-row type processing costs about
 three times the DBAPI call itself, so the batch statements here hand pre-formatted
 tuples straight to the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. A
-:class:`gateway.bulk_rows.BulkRow` is formatted ahead of time (by the import workers), so the
+:class:`gateway.imports.bulk_rows.BulkRow` is formatted ahead of time (by the import workers), so the
 one writing process only looks up, chains and inserts; and one transaction may take many
 batches (:meth:`BulkStore.writer`), since on SQLite each commit rewrites every index page
 the transaction touched, and two of the indexes are random by nature.

@@ -1,4 +1,4 @@
-"""SQL for double opt-in confirmation codes (the port of ``gateway.confirmations``)."""
+"""SQL for double opt-in confirmation codes (the port in ``gateway.web.confirmations``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Pure rules of the web channel: wa.me links, framing policy, countries, evidence URLs.
 
-No Flask and no SQL here (tests/test_boundaries.py), so the rules are testable alone.
+No Flask and no SQL here (tests/architecture/), so the rules are testable alone.
 """
 
 from __future__ import annotations
