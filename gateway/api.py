@@ -12,23 +12,33 @@ from gateway.core.consent import Action, Capture
 from gateway.core.errors import InvalidCapture
 from gateway.core.revocation import sender_address
 from gateway.core.serialize import eligibility_json, event_json, ts
-from gateway.http import BadRequest, business, error_json, field, gw, json_body, require_key
+from gateway.http import (
+    BadRequest,
+    business,
+    error_json,
+    field,
+    fingerprint,
+    gw,
+    header_text,
+    json_body,
+    require_key,
+)
+from gateway.openapi import CAPTURE, WORDING
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 API_CHANNELS = frozenset({"api", "checkout", "web_form", "paper", "ad", "admin"})
 def capture_from(data: dict[str, Any], action: Action) -> Capture:
-    """A Capture from an API body; types checked here, rules in the normaliser."""
-    topics = field(data, "topics", list)
-    if topics is not None and not all(isinstance(t, str) for t in topics):
-        raise BadRequest("bad_field", field="topics", field_name="topics",
-                         detail="expected a list of topic keys")
+    """A Capture from an API body already checked against the Capture schema (shape, types,
+    lengths); the consent rules are the normaliser's."""
     channel = field(data, "channel", str, default="api")
     if channel not in API_CHANNELS:
         raise InvalidCapture("unknown_channel", field="channel", value=channel)
-    evidence = field(data, "evidence", dict, default={})
+    topics = field(data, "topics", list)
+    wording = field(data, "wording", dict) or {}
     personal = {k: v for k, v in (("name", field(data, "name", str)),) if v}
-    key = request.headers.get("Idempotency-Key") or field(data, "idempotency_key", str)
+    key = header_text("Idempotency-Key", "idempotency_key") or \
+        field(data, "idempotency_key", str)
     return Capture(
         business=business().slug,
         phone=field(data, "phone", str, required=True),
@@ -39,18 +49,19 @@ def capture_from(data: dict[str, Any], action: Action) -> Capture:
         topics=tuple(topics) if topics is not None else None,
         wording_id=field(data, "wording_id", str),
         wording_kind=field(data, "wording_kind", str, default=channel),
-        language=field(data, "language", str),
+        wording_text=wording.get("text"),
+        language=wording.get("language") or field(data, "language", str),
         occurred_at=field(data, "occurred_at", str),
         idempotency_key=key,
-        evidence=evidence,
+        evidence=field(data, "evidence", dict, default={}),
         personal=personal,
         actor=f"api_key:{g.api_key_id}",
+        fingerprint=fingerprint(data, str(action), str(g.api_key_id)) if key else None,
     )
 
 
-def _record(action: Action) -> tuple[dict[str, Any], int]:
-    capture = capture_from(json_body(), action)
-    result = gw().service.capture(capture, business())
+def _record(data: dict[str, Any], action: Action) -> tuple[dict[str, Any], int]:
+    result = gw().service.capture(capture_from(data, action), business())
     return event_json(result.event), 201 if result.created else 200
 
 
@@ -58,22 +69,19 @@ def _record(action: Action) -> tuple[dict[str, Any], int]:
 @require_key
 def post_consent() -> Any:
     """Record an opt-in (or, with "action": "opt_out", an opt-out)."""
-    data = json_body()
-    action_raw = field(data, "action", str, default="opt_in")
-    try:
-        action = Action(action_raw)
-    except ValueError:
-        raise InvalidCapture("unknown_action", field="action", value=action_raw) from None
-    capture = capture_from(data, action)
-    result = gw().service.capture(capture, business())
-    return event_json(result.event), 201 if result.created else 200
+    data = json_body(CAPTURE)
+    return _record(data, Action(field(data, "action", str, default="opt_in")))
 
 
 @bp.post("/opt-outs")
 @require_key
 def post_opt_out() -> Any:
     """Record an opt-out of the listed topics, or of all topics when none are listed."""
-    return _record(Action.OPT_OUT)
+    data = json_body(CAPTURE)
+    if field(data, "action", str, default="opt_out") != "opt_out":
+        raise BadRequest("bad_field", field="action", field_name="action",
+                         detail="this endpoint records opt-outs")
+    return _record(data, Action.OPT_OUT)
 
 
 @bp.get("/eligibility")
@@ -227,7 +235,7 @@ def post_wording() -> Any:
     """Add a new version of a wording; refused unless it names the business and WhatsApp."""
     from gateway.core.normaliser import check_wording
 
-    data = json_body()
+    data = json_body(WORDING)
     biz = business()
     kind = field(data, "kind", str, required=True)
     language = field(data, "language", str, required=True)

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gateway.core.consent import METHODS
+from gateway.core.i18n import LANGUAGES
+from gateway.core.limits import MAX_EVIDENCE_BYTES, MAX_LENGTH, MAX_TOPICS, text_schema
+
 JSON = "application/json"
 
 
@@ -34,26 +38,50 @@ SENDER_PARAM = {"name": "sender", "in": "query", "required": False, "schema": {"
 CAPTURE = {
     "type": "object",
     "required": ["phone"],
+    "additionalProperties": False,
+    "description": "Unknown fields are refused (400 unknown_field), never dropped.",
     "properties": {
-        "phone": {"type": "string", "examples": ["+819012345678", "090-1234-5678"]},
-        "country": {"type": "string", "description": "ISO 3166 alpha-2 for national numbers"},
-        "topics": {"type": "array", "items": {"type": "string"},
+        "phone": text_schema("phone", examples=["+819012345678", "090-1234-5678"]),
+        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$",
+                    "description": "ISO 3166 alpha-2 for national numbers"},
+        "topics": {"type": "array", "maxItems": MAX_TOPICS, "items": text_schema("topic"),
                    "description": "Topic keys; required for opt-ins, omit on opt-outs for all"},
         "action": {"type": "string", "enum": ["opt_in", "opt_out"], "default": "opt_in"},
         "channel": {"type": "string",
                     "enum": ["api", "checkout", "web_form", "paper", "ad", "admin"],
                     "default": "api"},
-        "method": {"type": "string", "default": "api"},
-        "wording_id": {"type": "string", "description": "Exact wording version shown"},
-        "wording_kind": {"type": "string", "description": "Use the current wording of a kind"},
-        "language": {"type": "string", "enum": ["ja", "en"]},
-        "occurred_at": {"type": "string", "format": "date-time",
-                        "description": "When the customer acted (with a time zone)"},
-        "idempotency_key": {"type": "string", "maxLength": 200},
-        "evidence": {"type": "object", "additionalProperties": True},
-        "name": {"type": "string", "description": "Personal data: kept in the erasable vault"},
+        "method": {"type": "string", "enum": sorted(METHODS), "default": "api"},
+        "wording_id": text_schema("wording_id", description="Exact wording version shown"),
+        "wording_kind": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$",
+                         "description": "Use the current wording of a kind (default: the "
+                                        "channel); with wording.text, file the text under it"},
+        "wording": {
+            "type": "object", "additionalProperties": False, "required": ["text"],
+            "description": "The exact text the customer was shown, instead of wording_id: "
+                           "checked like any wording, kept once per distinct text as a "
+                           "version of the business's wording of that kind",
+            "properties": {"text": text_schema("wording_text", multiline=True),
+                           "language": {"type": "string", "enum": list(LANGUAGES)}}},
+        "language": {"type": "string", "enum": list(LANGUAGES)},
+        "occurred_at": {"type": "string", "format": "date-time", "maxLength": 64,
+                        "description": "When the customer acted (with a time zone, not "
+                                       "before 2009)"},
+        "idempotency_key": text_schema(
+            "idempotency_key", description="Also as the Idempotency-Key header. The same key "
+            "with the same body answers the first event (200); with any other body, 409"),
+        "evidence": {"type": "object", "maxProperties": 64, "additionalProperties": True,
+                     "description": f"What proves it (order id, page...): at most "
+                                    f"{MAX_EVIDENCE_BYTES} bytes of JSON, texts up to "
+                                    f"{MAX_LENGTH['evidence_text']} characters"},
+        "name": text_schema("name", description="Personal data: kept in the erasable vault"),
     },
 }
+
+WORDING = {
+    "type": "object", "required": ["kind", "language", "text"], "additionalProperties": False,
+    "properties": {"kind": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"},
+                   "language": {"type": "string", "enum": list(LANGUAGES)},
+                   "text": text_schema("wording_text", multiline=True)}}
 
 EVENT = {
     "type": "object",
@@ -174,10 +202,7 @@ def spec(area_paths: Mapping[str, Any] | None = None) -> dict[str, Any]:
                               **_errors(401)}}},
             "/wordings": {"post": {
                 "summary": "Add a wording version (must name the business and WhatsApp)",
-                "requestBody": {"required": True, "content": {JSON: {"schema": {
-                    "type": "object", "required": ["kind", "language", "text"],
-                    "properties": {"kind": {"type": "string"}, "language": {"type": "string"},
-                                   "text": {"type": "string"}}}}}},
+                "requestBody": {"required": True, "content": {JSON: {"schema": WORDING}}},
                 "responses": {"201": {"description": "Created",
                                       "content": {JSON: {"schema": {"type": "object"}}}},
                               **_errors(400, 401, 422)}}},

@@ -1,7 +1,7 @@
 """The consent domain: what a channel captures and what the ledger keeps.
 
 Pure standard library on purpose: the rules here must be testable without a
-web framework or a database (see tests/test_boundaries.py).
+web framework or a database (see tests/architecture/).
 """
 
 from __future__ import annotations
@@ -121,6 +121,7 @@ class Wording:
     version: int
     text: str
     sha256: str
+    inline: bool = False  # sent with a capture (API), never the "current" wording of its kind
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class Capture:
     wording_id: str | None = None
     wording_kind: str | None = None  # use the business's current wording of this kind...
     language: str | None = None  # ...in this language
+    wording_text: str | None = None  # or the exact text shown (kept as an inline version)
     occurred_at: datetime | str | None = None
     idempotency_key: str | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
@@ -145,6 +147,9 @@ class Capture:
     phone_is_wa_id: bool = False  # digits without "+" from WhatsApp (WaId, wa_id)
     sender: str | None = None  # the business number the signal arrived on (opt-out scope)
     actor: str | None = None  # who wrote it: api key id, staff user, "twilio"...
+    # SHA-256 of the request that carried it (API): the same idempotency key with another
+    # request is a conflict, whatever field differs.
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,7 @@ class ConsentEvent:
     personal: Mapping[str, Any]
     sender: str | None = None
     actor: str | None = None
+    fingerprint: str | None = None  # of the request (API); not part of the ledger entry
     # Set by the ledger when recorded:
     seq: int | None = None
     recorded_at: datetime | None = None

@@ -96,8 +96,10 @@ ERRORS: dict[str, dict[str, str]] = {
         "ja": "「{value}」は ISO 8601 形式の時刻ではありません（例：2026-11-24T10:00:00+09:00）。",
     },
     "idempotency_reused": {
-        "en": "The idempotency key “{value}” was already used for a different event.",
-        "ja": "冪等キー「{value}」は別のイベントで使用済みです。",
+        "en": "The idempotency key “{value}” was already used for a different request; "
+              "nothing was recorded. Use a new key for a new request.",
+        "ja": "冪等キー「{value}」は別の内容のリクエストで使用済みです。何も記録していません。"
+              "新しいリクエストには新しいキーを使ってください。",
     },
     "business_unknown": {
         "en": "There is no business “{value}”.",
@@ -131,6 +133,48 @@ ERRORS: dict[str, dict[str, str]] = {
     "invalid": {"en": "The request is not valid.", "ja": "リクエストが正しくありません。"},
     "error": {"en": "Something went wrong.", "ja": "エラーが発生しました。"},
     "conflict": {"en": "Conflict.", "ja": "競合が発生しました。"},
+    # what the gateway accepts at all (gateway.core.limits)
+    "too_long": {"en": "“{field_name}” is too long (at most {max} characters).",
+                 "ja": "「{field_name}」が長すぎます（{max}文字まで）。"},
+    "control_character": {
+        "en": "“{field_name}” contains a control character (such as NUL or a line break) "
+              "that cannot be stored.",
+        "ja": "「{field_name}」に保存できない制御文字（NUL や改行など）が含まれています。"},
+    "unknown_field": {
+        "en": "“{field_name}” is not a field of this request; nothing was recorded. "
+              "Check the spelling against the API description (openapi.json).",
+        "ja": "「{field_name}」はこのリクエストの項目ではありません。何も記録していません。"
+              "API の説明（openapi.json）で綴りを確認してください。"},
+    "unknown_language": {"en": "“{value}” is not a language we support (use ja or en).",
+                         "ja": "「{value}」は対応していない言語です（ja または en）。"},
+    "too_many_topics": {"en": "Too many topics (at most {max}).",
+                        "ja": "メッセージの種類が多すぎます（{max}件まで）。"},
+    "bad_wording_kind": {
+        "en": "A wording kind is lower-case letters, digits and _ (at most 40), such as "
+              "checkout.",
+        "ja": "文言の種類は小文字英字・数字・_ の40文字以内で指定してください（例: checkout）。"},
+    "personal_bad": {"en": "The personal details are not plain short texts.",
+                     "ja": "個人情報の項目が短いテキストではありません。"},
+    "time_too_early": {
+        "en": "{value} is before WhatsApp existed; give the time the customer acted.",
+        "ja": "{value} は WhatsApp が存在する前の日時です。お客様が操作した日時を指定してください。"},
+    "evidence_too_deep": {"en": "The evidence is nested too deeply (at most 6 levels).",
+                          "ja": "証跡の入れ子が深すぎます（6段階まで）。"},
+    "evidence_bad_key": {
+        "en": "Evidence keys are short texts (at most 64 characters, no control characters).",
+        "ja": "証跡の項目名は64文字以内のテキストで、制御文字を含められません。"},
+    "evidence_bad_text": {
+        "en": "An evidence value is too long (at most 2000 characters) or contains a control "
+              "character.",
+        "ja": "証跡の値が長すぎる（2000文字まで）か、制御文字を含んでいます。"},
+    "evidence_bad_number": {
+        "en": "An evidence number is not finite or too large to keep exactly.",
+        "ja": "証跡の数値が有限でないか、正確に保存できないほど大きい値です。"},
+    "evidence_too_large": {"en": "The evidence is too large (at most {max} bytes).",
+                           "ja": "証跡が大きすぎます（{max}バイトまで）。"},
+    "wording_ambiguous": {
+        "en": "Give either wording_id or wording.text, not both.",
+        "ja": "wording_id と wording.text のどちらか一方だけを指定してください。"},
     "write_conflict": {"en": "Another write got there first; nothing was written. Please retry.",
                        "ja": "他の書き込みと競合しました。何も記録されていません。再試行してください。"},
     # proof area: erasure, checkpoints, webhooks

@@ -29,6 +29,16 @@ from gateway.core.consent import (
     WordingRef,
 )
 from gateway.core.errors import InvalidCapture, InvalidTime, InvalidTopics, InvalidWording
+from gateway.core.i18n import LANGUAGES
+from gateway.core.limits import (
+    EARLIEST,
+    MAX_TOPICS,
+    WORDING_KIND,
+    check_evidence,
+    check_optional,
+    check_text,
+    evidence_problem,
+)
 from gateway.core.phones import to_e164
 from gateway.core.revocation import scope_evidence
 
@@ -85,9 +95,14 @@ def parse_time(value: datetime | str | None, now: datetime) -> datetime:
         parsed = value
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise InvalidTime("time_no_zone", field="occurred_at", value=str(value))
-    parsed = parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 falls before year 1 in UTC
+        raise InvalidTime("time_too_early", field="occurred_at", value=str(value)) from None
     if parsed > now + FUTURE_TOLERANCE:
         raise InvalidTime("time_in_future", field="occurred_at", value=parsed.isoformat())
+    if parsed < EARLIEST:
+        raise InvalidTime("time_too_early", field="occurred_at", value=parsed.isoformat())
     return parsed
 
 
@@ -108,6 +123,33 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     return str(value)
+
+
+def check_fields(capture: Capture) -> None:
+    """The storage limits of every text a capture carries (gateway.core.limits); channels
+    check their input first, this is the last line before the ledger."""
+    check_text(capture.phone, "phone")
+    check_optional(capture.country, "country")
+    check_optional(capture.idempotency_key, "idempotency_key")
+    check_optional(capture.wording_id, "wording_id")
+    check_optional(capture.wording_text, "wording_text", multiline=True)
+    if capture.wording_kind is not None and not WORDING_KIND.fullmatch(capture.wording_kind):
+        raise InvalidWording("bad_wording_kind", field="wording_kind")
+    check_optional(capture.sender, "sender")
+    check_optional(capture.method, "method")
+    check_optional(capture.channel, "channel")
+    if capture.language is not None and capture.language not in LANGUAGES:
+        raise InvalidCapture("unknown_language", field="language", value=capture.language[:20])
+    if capture.topics is not None:
+        if len(capture.topics) > MAX_TOPICS:
+            raise InvalidTopics("too_many_topics", field="topics", max=MAX_TOPICS)
+        for topic in capture.topics:
+            check_text(str(topic), "topic")
+    name = capture.personal.get("name")
+    if isinstance(name, str):
+        check_text(name, "name")
+    if evidence_problem(capture.personal):
+        raise InvalidCapture("personal_bad", field="name")
 
 
 def _topics(capture: Capture, business: Business, action: Action) -> tuple[tuple[str, ...], bool]:
@@ -152,6 +194,7 @@ def normalise(
 ) -> ConsentEvent:
     """Validate ``capture`` against the rules and return the canonical event (with a new
     uuid4 id unless ``event_id`` is given)."""
+    check_fields(capture)
     try:
         action = Action(capture.action)
     except ValueError:
@@ -183,6 +226,7 @@ def normalise(
     )
     status = Status.PENDING if capture.pending and action is Action.OPT_IN else Status.CONFIRMED
     evidence = _plain(capture.evidence)
+    check_evidence(evidence, len(json.dumps(evidence, ensure_ascii=False, default=str)))
     if action is Action.OPT_OUT:
         # When it reached us, and what it ends: the honour report and the scope rules need
         # both, and the event must stay explainable after the business changes its settings.
@@ -206,9 +250,10 @@ def normalise(
         policy_version=policy.version,
         language=language,
         occurred_at=occurred_at,
-        idempotency_key=key[:200],
+        idempotency_key=key,
         evidence=MappingProxyType(evidence),
         personal=MappingProxyType(_plain(capture.personal)),
         sender=capture.sender,
         actor=capture.actor,
+        fingerprint=capture.fingerprint,
     )

@@ -28,12 +28,13 @@ from gateway.core.errors import (
     InvalidWording,
     NotFound,
 )
-from gateway.core.normaliser import normalise, subject_ref
+from gateway.core.normaliser import normalise, sha256_text, subject_ref
 from gateway.core.phones import is_plain_e164, to_e164
 from gateway.core.revocation import describe
 
 log = logging.getLogger("gateway.service")
 
+INLINE_DRAFT = "(inline)"  # id of an inline wording until the store files it
 WINDOW = timedelta(hours=24)  # R2: customer service window after the customer's message
 BULK_CHUNK = 2000
 
@@ -55,7 +56,8 @@ class ConsentStore(Protocol):
     def business_for_meta_id(self, phone_number_id: str) -> Business | None: ...
     def get_wording(self, wording_id: str) -> Wording | None: ...
     def current_wording(self, business_id: int, kind: str, language: str) -> Wording | None: ...
-    def record(self, event: ConsentEvent, personal_hash: str | None = None) -> Recorded: ...
+    def record(self, event: ConsentEvent, personal_hash: str | None = None,
+               inline: Wording | None = None) -> Recorded: ...
     def contact_state(self, business_id: int, subject_ref: str) -> Any: ...
     def contact_events(self, business: Business, subject_ref: str) -> list[ConsentEvent]: ...
     def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str]
@@ -116,6 +118,13 @@ class ConsentService:
         return subject_ref(self.subject_key, business.id, e164)
 
     def _wording(self, capture: Capture, business: Business) -> Wording | None:
+        if capture.wording_text is not None:
+            if capture.wording_id:
+                raise InvalidWording("wording_ambiguous", field="wording_id")
+            # A draft: the store files it under the version with this exact text.
+            return Wording(INLINE_DRAFT, business.id, capture.wording_kind or capture.channel,
+                           capture.language or business.languages[0], 0, capture.wording_text,
+                           sha256_text(capture.wording_text), inline=True)
         if capture.wording_id:
             wording = self.store.get_wording(capture.wording_id)
             if wording is None or wording.business_id != business.id:
@@ -141,13 +150,17 @@ class ConsentService:
 
     def capture(self, capture: Capture, business: Business | None = None) -> Recorded:
         """The single write path: every channel's opt-in or opt-out goes through here."""
-        event = self.prepare(capture, business)
+        business = business or self.business(capture.business)
+        wording = self._wording(capture, business)
+        event = normalise(capture, business, wording, now=self.clock(),
+                          subject_key=self.subject_key, allowed_channels=self.allowed_channels)
         if (capture.actor or "").startswith("import:") and self.suppressed is not None and \
                 self.suppressed(event.business_id, event.subject_ref):
             # Erased at their request: only a fresh, direct opt-in may bring them back.
             raise InvalidCapture("suppressed_after_erasure", field="phone")
         digest = ledger.personal_digest(self.subject_key, event.personal)
-        result = self.store.record(event, digest)
+        inline = wording if wording is not None and wording.id == INLINE_DRAFT else None
+        result = self.store.record(event, digest, inline)
         if result.created:
             for listener in self.listeners:
                 try:

@@ -10,6 +10,7 @@ from flask import Blueprint, g, request
 from gateway.core.serialize import ts
 from gateway.http import BadRequest, business, error_json, field, gw, json_body, require_key
 from gateway.placements.model import Funnel, Placement
+from gateway.placements.openapi import CREATE
 from gateway.placements.service import MAX_LOGO_BYTES, PlacementService
 
 bp = Blueprint("api_placements", __name__, url_prefix="/api/v1")
@@ -67,11 +68,8 @@ def _funnels(funnels: list[Funnel]) -> dict[str, Any]:
 @require_key
 def create_placement() -> Any:
     """Create a placement; 201 with its code, link, QR code and poster URLs."""
-    data = json_body()
+    data = json_body(CREATE)
     messages = field(data, "messages", dict)
-    if messages is not None and not all(isinstance(v, str) for v in messages.values()):
-        raise BadRequest("bad_field", field="messages", field_name="messages",
-                         detail='expected {"ja": "...", "en": "..."}')
     placement = _service().create(
         business(), kind=field(data, "kind", str, required=True),
         label=field(data, "label", str, required=True), topic=field(data, "topic", str),

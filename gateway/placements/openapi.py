@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.core.i18n import LANGUAGES
+from gateway.core.limits import text_schema
+
 JSON = "application/json"
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -69,21 +72,22 @@ def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"200": {"description": description, "content": {JSON: {"schema": schema}}}}
 
 
+CREATE = {
+    "type": "object", "required": ["kind", "label"], "additionalProperties": False,
+    "properties": {
+        "kind": PLACEMENT["properties"]["kind"],
+        "label": text_schema("label", examples=["Shibuya store counter"]),
+        "topic": text_schema("topic"),
+        "messages": {"type": "object", "propertyNames": {"enum": list(LANGUAGES)},
+                     "additionalProperties": text_schema("wording_text", multiline=True),
+                     "description": "Own prefilled text per language; must name the "
+                                    "business; ref:CODE is appended"}}}
+
 PATHS: dict[str, Any] = {
     "/placements": {
         "post": {
             "summary": "Create a placement (QR code / tracked link) for the key's business",
-            "requestBody": {"required": True, "content": {JSON: {"schema": {
-                "type": "object", "required": ["kind", "label"],
-                "properties": {
-                    "kind": PLACEMENT["properties"]["kind"],
-                    "label": {"type": "string", "maxLength": 200,
-                              "examples": ["Shibuya store counter"]},
-                    "topic": {"type": "string"},
-                    "messages": {"type": "object",
-                                 "additionalProperties": {"type": "string"},
-                                 "description": "Own prefilled text per language; must name "
-                                                "the business; ref:CODE is appended"}}}}}},
+            "requestBody": {"required": True, "content": {JSON: {"schema": CREATE}}},
             "responses": {"201": {"description": "Created, with its code and URLs",
                                   "content": {JSON: {"schema": PLACEMENT}}},
                           **_errors(400, 401, 409)}},

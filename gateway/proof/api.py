@@ -10,6 +10,7 @@ from gateway.core.consent import Business
 from gateway.core.i18n import LANGUAGES, pick_language
 from gateway.core.serialize import ts
 from gateway.http import BadRequest, business, field, gw, json_body, require_key
+from gateway.proof.openapi import ERASE, NOTES, WEBHOOK
 from gateway.proof.receipt_page import receipt_page
 from gateway.proof.service import ProofService
 
@@ -74,9 +75,9 @@ def get_export(phone: str) -> Any:
 @require_key
 def post_erase(phone: str) -> Any:
     """Erase one person's personal data; the proof stays, re-import is blocked."""
-    data = json_body() if request.get_data(cache=True).strip() else {}
+    data = json_body(ERASE) if request.get_data(cache=True).strip() else {}
     reason = field(data, "reason", str, default="request")
-    return proof().erase(business(), phone, actor=_actor(), reason=reason[:200])
+    return proof().erase(business(), phone, actor=_actor(), reason=reason)
 
 
 # -- ledger -----------------------------------------------------------------------------------
@@ -120,10 +121,7 @@ def post_checkpoint() -> Any:
 @require_key
 def post_verify_notes() -> Any:
     """Check signed notes kept outside the gateway against the current chain."""
-    notes = field(json_body(), "notes", list, required=True)
-    if not notes or len(notes) > 100 or not all(isinstance(n, str) for n in notes):
-        raise BadRequest("bad_field", field="notes", field_name="notes",
-                         detail="expected 1 to 100 signed notes (strings)")
+    notes = field(json_body(NOTES), "notes", list, required=True)
     results = proof().verify_notes(business(), notes)
     return {"ok": all(r["ok"] for r in results), "results": results}
 
@@ -140,7 +138,7 @@ def _webhook_json(hook: Any) -> dict[str, Any]:
 @require_key
 def post_webhook() -> Any:
     """Register an endpoint for change notifications; its secret is shown only here."""
-    data = json_body()
+    data = json_body(WEBHOOK)
     url = field(data, "url", str, required=True)
     description = field(data, "description", str, default="")
     hook, secret = proof().add_webhook(business(), url, description, actor=_actor())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.core.limits import text_schema
+
 JSON = "application/json"
 
 
@@ -37,6 +39,15 @@ RECEIPT_PARAMS = [
      "description": "auditor: masked number, no personal data; customer: the person's own copy"},
 ]
 
+ERASE = {"type": "object", "additionalProperties": False,
+         "properties": {"reason": text_schema("reason")}}
+NOTES = {"type": "object", "required": ["notes"], "additionalProperties": False,
+         "properties": {"notes": {"type": "array", "minItems": 1, "maxItems": 100,
+                                  "items": {"type": "string", "maxLength": 4096}}}}
+WEBHOOK = {"type": "object", "required": ["url"], "additionalProperties": False,
+           "properties": {"url": text_schema("url", format="uri"),
+                          "description": text_schema("description")}}
+
 PATHS: dict[str, Any] = {
     "/contacts/{phone}/receipt": {"get": {
         "summary": "Consent receipt (ISO/IEC TS 27560 / Kantara CR v1.1) with ledger proofs",
@@ -55,8 +66,7 @@ PATHS: dict[str, Any] = {
     "/contacts/{phone}/erase": {"post": {
         "summary": "Erase one person's personal data (proof and a keyed-hash suppression stay)",
         "parameters": [PHONE],
-        "requestBody": {"required": False, "content": {JSON: {"schema": {
-            "type": "object", "properties": {"reason": {"type": "string"}}}}}},
+        "requestBody": {"required": False, "content": {JSON: {"schema": ERASE}}},
         "responses": {"200": _ok("What was removed"), **_errors(400, 401, 422)}}},
     "/ledger/public-key": {"get": {
         "summary": "The gateway's Ed25519 ledger key (raw, PEM and C2SP verifier key)",
@@ -73,16 +83,11 @@ PATHS: dict[str, Any] = {
                                **_errors(401, 409, 503)}}},
     "/ledger/checkpoints/verify": {"post": {
         "summary": "Check signed notes kept outside the gateway against the chain",
-        "requestBody": {"required": True, "content": {JSON: {"schema": {
-            "type": "object", "required": ["notes"],
-            "properties": {"notes": {"type": "array", "items": {"type": "string"}}}}}}},
+        "requestBody": {"required": True, "content": {JSON: {"schema": NOTES}}},
         "responses": {"200": _ok("One result per note"), **_errors(400, 401)}}},
     "/webhooks": {
         "post": {"summary": "Register a change-notification endpoint (secret shown once)",
-                 "requestBody": {"required": True, "content": {JSON: {"schema": {
-                     "type": "object", "required": ["url"],
-                     "properties": {"url": {"type": "string", "format": "uri"},
-                                    "description": {"type": "string"}}}}}},
+                 "requestBody": {"required": True, "content": {JSON: {"schema": WEBHOOK}}},
                  "responses": {"201": _ok("The webhook with its signing secret"),
                                **_errors(400, 401, 422)}},
         "get": {"summary": "Registered endpoints with delivery counts",

@@ -55,8 +55,12 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
     WEBHOOK_ALLOW_PRIVATE) permits http and private addresses for development/on-premises.
     """
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 2000:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 bracket
+        parts, hostname = None, None
+    if parts is None or parts.scheme not in ("https", "http") or not hostname or len(url) > 2000:
         raise WebhookError("webhook_url_invalid", field="url", value=url[:200],
                            detail="use an absolute https:// URL")
     if parts.username or parts.password:
@@ -66,10 +70,10 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
     if parts.scheme == "http" and not allow_private:
         raise WebhookError("webhook_url_invalid", field="url", value=url[:200],
                            detail="use https://")
-    addresses = _addresses(parts.hostname)
+    addresses = _addresses(hostname)
     if not addresses:
         raise WebhookError("webhook_url_invalid", field="url", value=url[:200],
-                           detail=f"the host {parts.hostname} cannot be resolved")
+                           detail=f"the host {hostname} cannot be resolved")
     if not allow_private and not all(_public(a) for a in addresses):
         raise WebhookError("webhook_url_private", field="url", value=url[:200])
     return url

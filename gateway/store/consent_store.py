@@ -27,6 +27,8 @@ from gateway.core.consent import (
     Business,
     ConsentEvent,
     Recorded,
+    Wording,
+    WordingRef,
     supersedes,
 )
 from gateway.core.errors import Conflict, NotFound
@@ -36,6 +38,7 @@ from gateway.store.convert import (
 )
 from gateway.store.directory_store import SqlDirectory
 from gateway.store.tables import (
+    BusinessRow,
     ContactRow,
     EventRow,
     LedgerHead,
@@ -68,9 +71,14 @@ class ContactState:
     sender_opt_outs: dict[tuple[str, str], tuple[datetime, str]] = field(default_factory=dict)
 
 
-def _same_event(a: ConsentEvent, b: ConsentEvent) -> bool:
-    return (a.subject_ref, a.action, a.topics, a.channel) == (
-        b.subject_ref, b.action, b.topics, b.channel)
+def _same_request(stored: ConsentEvent, new: ConsentEvent) -> bool:
+    """May ``new`` be answered with ``stored`` (same idempotency key)? With request
+    fingerprints on both, only the very same request may; otherwise the same contact, action,
+    topics and channel (a provider's redelivery)."""
+    if stored.fingerprint is not None and new.fingerprint is not None:
+        return stored.fingerprint == new.fingerprint
+    return (stored.subject_ref, stored.action, stored.topics, stored.channel) == (
+        new.subject_ref, new.action, new.topics, new.channel)
 
 
 # consent_events rows as named tuples: what event_from_row reads, at tuple speed.
@@ -83,17 +91,25 @@ class SqlStore(SqlDirectory):
 
     # -- the ledger ---------------------------------------------------------------------------
 
-    def record(self, event: ConsentEvent, personal_hash: str | None = None) -> Recorded:
-        """Append ``event`` and update state atomically; a known idempotency key is a no-op."""
+    def record(self, event: ConsentEvent, personal_hash: str | None = None,
+               inline: Wording | None = None) -> Recorded:
+        """Append ``event`` and update state atomically; a known idempotency key is a no-op.
+
+        ``inline``: the exact text the customer was shown, sent with the capture: the event
+        points at the version with that text (stored now if new), in the same transaction."""
         for _attempt in range(3):
             try:
-                return self._record_once(event, personal_hash)
+                result = self._record_once(event, personal_hash, inline)
+                if inline is not None and result.created:
+                    self.cache.clear()  # a new wording version may exist now
+                return result
             except IntegrityError:
                 # Another process won a race on a unique key: re-read and decide again.
                 continue
         raise Conflict("conflict", field="idempotency_key", value=event.idempotency_key)
 
-    def _record_once(self, event: ConsentEvent, personal_hash: str | None) -> Recorded:
+    def _record_once(self, event: ConsentEvent, personal_hash: str | None,
+                     inline: Wording | None) -> Recorded:
         with self.db.writing() as s:
             # Serialise writers of this business: row lock on PostgreSQL; on SQLite the
             # write transaction already holds the database write lock.
@@ -106,10 +122,12 @@ class SqlStore(SqlDirectory):
                 EventRow.idempotency_key == event.idempotency_key))
             if existing is not None:
                 stored = self._event(s, existing, event.business_slug)
-                if not _same_event(stored, event):
+                if not _same_request(stored, event):
                     raise Conflict("idempotency_reused", field="idempotency_key",
                                    value=event.idempotency_key)
                 return Recorded(stored, created=False)
+            if inline is not None:
+                event = dataclasses.replace(event, wording=self._inline_wording(s, inline))
 
             contact = self._contact_for_write(s, event)
             now = self.clock()
@@ -127,6 +145,24 @@ class SqlStore(SqlDirectory):
             head.seq = seq
             head.hash = digest
             return Recorded(recorded, created=True)
+
+    def _inline_wording(self, s: Session, draft: Wording) -> WordingRef:
+        """The version of ``draft``'s kind and language with its exact text; a new inline
+        version if none has it. Runs under the business's ledger lock."""
+        same = (WordingRow.business_id == draft.business_id, WordingRow.kind == draft.kind,
+                WordingRow.language == draft.language)
+        row = s.scalar(select(WordingRow).where(*same, WordingRow.sha256 == draft.sha256)
+                       .order_by(WordingRow.version).limit(1))
+        if row is None:
+            version = (s.scalar(select(func.max(WordingRow.version)).where(*same)) or 0) + 1
+            slug = s.scalar(select(BusinessRow.slug).where(BusinessRow.id == draft.business_id))
+            row = WordingRow(id=f"{slug}-{draft.kind}-{draft.language}-v{version}",
+                             business_id=draft.business_id, kind=draft.kind,
+                             language=draft.language, version=version, text=draft.text,
+                             sha256=draft.sha256, created_at=self.clock(), inline=True)
+            s.add(row)
+            s.flush()
+        return WordingRef(row.id, row.version, row.language, row.sha256)
 
     def _contact_for_write(self, s: Session, event: ConsentEvent) -> ContactRow:
         contact = s.scalar(select(ContactRow).where(

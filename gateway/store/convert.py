@@ -34,7 +34,7 @@ def business_from_row(row: BusinessRow) -> Business:
 
 def wording_from_row(row: WordingRow) -> Wording:
     return Wording(row.id, row.business_id, row.kind, row.language, row.version, row.text,
-                   row.sha256)
+                   row.sha256, bool(row.inline))
 
 
 def event_from_row(row: EventRow, slug: str, phone: str | None,
@@ -65,6 +65,7 @@ def event_from_row(row: EventRow, slug: str, phone: str | None,
         personal=MappingProxyType(dict(personal or {})),
         sender=row.sender,
         actor=row.actor,
+        fingerprint=getattr(row, "request_sha256", None),
         seq=row.seq,
         recorded_at=row.recorded_at,
         prev_hash=row.prev_hash,
@@ -86,5 +87,5 @@ def event_to_row(event: ConsentEvent, contact_id: int, seq: int, prev_hash: str,
         occurred_at=event.occurred_at, recorded_at=event.recorded_at,
         idempotency_key=event.idempotency_key, evidence=dict(event.evidence),
         personal_digest=digest, sender=event.sender, actor=event.actor, prev_hash=prev_hash,
-        hash=entry_hash,
+        hash=entry_hash, request_sha256=event.fingerprint,
     )

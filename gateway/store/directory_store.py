@@ -132,8 +132,8 @@ class SqlDirectory:
             with self.db.reading() as s:
                 row = s.scalar(select(WordingRow).where(
                     WordingRow.business_id == business_id, WordingRow.kind == kind,
-                    WordingRow.language == language).order_by(WordingRow.version.desc())
-                    .limit(1))
+                    WordingRow.language == language, WordingRow.inline.is_(False))
+                    .order_by(WordingRow.version.desc()).limit(1))
                 return wording_from_row(row) if row else None
         return self.cache.get(("current", business_id, kind, language), load)
 

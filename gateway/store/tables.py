@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -102,6 +103,8 @@ class WordingRow(Base):
     text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Sent with an API capture: a version like any other, but never the current wording.
+    inline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class ContactRow(Base):
@@ -158,6 +161,8 @@ class EventRow(Base):
     actor: Mapped[str | None] = mapped_column(String(80))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the API request that carried the event (idempotency conflicts); not hashed.
+    request_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class PersonalRow(Base):
