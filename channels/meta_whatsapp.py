@@ -22,7 +22,8 @@ from flask import Blueprint, Response, abort, jsonify
 from flask import request as flask_request
 
 from gateway.core.consent import Business
-from gateway.core.errors import GatewayError
+from gateway.core.errors import GatewayError, InvalidCapture
+from gateway.core.limits import MAX_LENGTH, check_text, scrub
 from gateway.core.phones import to_e164
 from gateway.core.revocation import sender_address
 from gateway.http import error_json, gw
@@ -48,21 +49,32 @@ class Item:
     data: Mapping[str, Any]  # the message / status / preference itself
 
 
+def _dicts(value: Any) -> Iterator[Mapping[str, Any]]:
+    """The objects of a list, whatever else a malformed delivery put in it."""
+    if isinstance(value, list):
+        yield from (v for v in value if isinstance(v, Mapping))
+
+
 def items(body: Mapping[str, Any]) -> Iterator[Item]:
-    """Every message, status and user preference in a delivery (several per delivery)."""
-    for entry in body.get("entry") or ():
-        for change in (entry or {}).get("changes") or ():
-            value = (change or {}).get("value") or {}
-            field = (change or {}).get("field")
+    """Every message, status and user preference in a delivery (several per delivery).
+
+    A delivery of an unexpected shape (``"entry": "x"``, ``changes: [null, 5]``) yields what
+    it can and skips the rest: one broken part never costs the good ones."""
+    for entry in _dicts(body.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if not isinstance(value, Mapping):
+                continue
+            field = change.get("field")
             if field == "user_preferences":
-                for pref in value.get("user_preferences") or ():
+                for pref in _dicts(value.get("user_preferences")):
                     yield Item("preference", value, pref)
                 continue
             if field not in (None, "messages"):
                 continue
-            for message in value.get("messages") or ():
+            for message in _dicts(value.get("messages")):
                 yield Item("message", value, message)
-            for status in value.get("statuses") or ():
+            for status in _dicts(value.get("statuses")):
                 yield Item("status", value, status)
 
 
@@ -73,8 +85,13 @@ def _time(raw: Any, fallback: datetime) -> datetime:
         return fallback
 
 
+def _metadata(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    meta = value.get("metadata")
+    return meta if isinstance(meta, Mapping) else {}
+
+
 def _sender(value: Mapping[str, Any]) -> str | None:
-    display = str((value.get("metadata") or {}).get("display_phone_number") or "")
+    display = _words(_metadata(value).get("display_phone_number"), 20)
     try:
         if not display:
             return None
@@ -84,37 +101,54 @@ def _sender(value: Mapping[str, Any]) -> str | None:
         return None
 
 
+def _id(value: Any, field: str) -> str:
+    """A provider id (wamid, status id): text within the column, else InvalidCapture."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise InvalidCapture("bad_field", field=field, field_name=field, detail="not an id")
+    return check_text(str(value), "message_id")
+
+
+def _words(value: Any, limit: int = MAX_LENGTH["message_text"]) -> str:
+    return scrub(value, limit) if isinstance(value, str | int) else ""
+
+
 def parse_message(item: Item, now: datetime) -> Inbound | None:
-    """A Cloud API message -> ``Inbound`` (None for reactions and system notices)."""
+    """A Cloud API message -> ``Inbound`` (None for reactions and system notices).
+
+    Ids and numbers of the wrong shape raise InvalidCapture (that item is logged and
+    skipped); what the customer wrote is kept with control characters replaced."""
     m = item.data
     kind = m.get("type", "")
     if kind in SKIPPED_TYPES or not m.get("id") or not m.get("from"):
         return None
+    message_id = _id(m["id"], "id")
     text, button_id = "", None
+    part = m.get(kind) if isinstance(m.get(kind), Mapping) else {}
     if kind == "text":
-        text = str((m.get("text") or {}).get("body") or "")
+        text = _words(part.get("body"))
     elif kind == "interactive":
-        reply = (m.get("interactive") or {})
-        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
-        text, button_id = str(chosen.get("title") or ""), str(chosen.get("id") or "") or None
+        chosen = part.get("button_reply") or part.get("list_reply")
+        chosen = chosen if isinstance(chosen, Mapping) else {}
+        text, button_id = _words(chosen.get("title")), _words(chosen.get("id"), 256) or None
     elif kind == "button":  # a template's quick-reply button
-        button = m.get("button") or {}
-        text, button_id = str(button.get("text") or ""), str(button.get("payload") or "") or None
+        text, button_id = _words(part.get("text")), _words(part.get("payload"), 256) or None
     else:  # media: a caption is still words the customer wrote
-        text = str((m.get(kind) or {}).get("caption") or "") if isinstance(m.get(kind), dict) \
-            else ""
-    wa_id = str(m["from"])
-    profile = next((c.get("profile", {}).get("name") for c in item.value.get("contacts") or ()
-                    if c.get("wa_id") == wa_id), None)
-    referral = {k: m["referral"][k] for k in REFERRAL_FIELDS
-                if isinstance(m.get("referral"), dict) and m["referral"].get(k)}
-    evidence: dict[str, Any] = {"type": kind,
-                                "phone_number_id": (item.value.get("metadata") or {}).get(
-                                    "phone_number_id")}
-    if (m.get("context") or {}).get("id"):
-        evidence["replied_to"] = m["context"]["id"]
+        text = _words(part.get("caption"))
+    wa_id = check_text(str(m["from"]), "phone")
+    profile = next((_words((c.get("profile") or {}).get("name"), MAX_LENGTH["name"])
+                    for c in _dicts(item.value.get("contacts"))
+                    if c.get("wa_id") == wa_id and isinstance(c.get("profile"), Mapping)), None)
+    raw_referral = m.get("referral") if isinstance(m.get("referral"), Mapping) else {}
+    referral = {k: _words(raw_referral[k], MAX_LENGTH["evidence_text"])
+                for k in REFERRAL_FIELDS if raw_referral.get(k)}
+    metadata = _metadata(item.value)
+    evidence: dict[str, Any] = {"type": _words(kind, 40),
+                                "phone_number_id": _words(metadata.get("phone_number_id"), 40)}
+    context = m.get("context") if isinstance(m.get("context"), Mapping) else {}
+    if context.get("id"):
+        evidence["replied_to"] = _id(context["id"], "context.id")
     return Inbound(
-        provider="meta", message_id=str(m["id"]), channel="whatsapp",
+        provider="meta", message_id=message_id, channel="whatsapp",
         phone=to_e164(wa_id, None, wa_id=True), occurred_at=_time(m.get("timestamp"), now),
         text=text, button_id=button_id, sender=_sender(item.value), evidence=evidence,
         personal={"profile_name": profile} if profile else {},
@@ -151,8 +185,8 @@ class _Businesses:
         self.cache: dict[tuple[str, str], Business | None] = {}
 
     def __call__(self, value: Mapping[str, Any]) -> Business | None:
-        meta = value.get("metadata") or {}
-        key = (str(meta.get("phone_number_id") or ""), str(meta.get("display_phone_number") or ""))
+        meta = _metadata(value)
+        key = (_words(meta.get("phone_number_id"), 40), _words(meta.get("display_phone_number"), 20))
         if key not in self.cache:
             business = gw().service.business_for_meta_id(key[0]) if key[0] else None
             sender = _sender(value)
@@ -207,7 +241,7 @@ def _handle(business: Business, item: Item, now: datetime) -> int:
         if message is None:
             return 0
         result = gw().messaging.handle(business, message)
-        pnid = str((item.value.get("metadata") or {}).get("phone_number_id") or "")
+        pnid = _words(_metadata(item.value).get("phone_number_id"), 40)
         to = message.phone.lstrip("+")
         bodies = [b for reply in result.replies for b in graph_messages(to, reply)]
         gw().messaging.queue_whatsapp(business, bodies, phone_number_id=pnid,
@@ -218,16 +252,23 @@ def _handle(business: Business, item: Item, now: datetime) -> int:
     return _status(business, item, now)
 
 
+def _stamp(value: Any) -> str:
+    """A Unix time as Meta sends it (digits), else "" (the item is then dated on arrival)."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    return text if text.isdigit() and len(text) <= 12 else ""
+
+
 def _preference(business: Business, item: Item, now: datetime) -> int:
     pref = item.data
-    value = str(pref.get("value") or "").lower()
+    value = _words(pref.get("value"), 20).lower()
     if pref.get("category") != "marketing_messages" or value not in ("stop", "resume"):
         return 0
-    wa_id = str(pref.get("wa_id") or "")
+    wa_id = check_text(str(pref.get("wa_id") or ""), "phone")
     phone = to_e164(wa_id, None, wa_id=True)
-    stamp = str(pref.get("timestamp") or "")
+    stamp = _stamp(pref.get("timestamp"))
     at = _time(stamp, now)
-    evidence = {"value": value, "category": pref.get("category"), "detail": pref.get("detail"),
+    evidence = {"value": value, "category": "marketing_messages",
+                "detail": _words(pref.get("detail"), MAX_LENGTH["evidence_text"]) or None,
                 "timestamp": stamp}
     key = f"meta-up:{wa_id}:{value}:{stamp}"
     if value == "stop":
@@ -242,16 +283,17 @@ def _preference(business: Business, item: Item, now: datetime) -> int:
 
 def _status(business: Business, item: Item, now: datetime) -> int:
     status = item.data
-    codes = {str(e.get("code")) for e in status.get("errors") or () if isinstance(e, dict)}
-    if status.get("status") != "failed" or "131050" not in codes:
+    errors = list(_dicts(status.get("errors")))
+    failure = next((e for e in errors if str(e.get("code")) == "131050"), None)
+    if status.get("status") != "failed" or failure is None:
         return 0  # sent / delivered / read and other failures say nothing about consent
-    recipient = str(status.get("recipient_id") or "")
-    error = next(e for e in status["errors"] if str(e.get("code")) == "131050")
+    status_id = _id(status.get("id"), "id")
+    recipient = check_text(str(status.get("recipient_id") or ""), "phone")
     gw().messaging.delivery_failure(
         business, to_e164(recipient, None, wa_id=True), "131050", channel="whatsapp",
-        key=f"meta-status:{status.get('id')}:131050", occurred_at=_time(status.get("timestamp"),
-                                                                        now),
+        key=f"meta-status:{status_id}:131050",
+        occurred_at=_time(_stamp(status.get("timestamp")) or None, now),
         sender=_sender(item.value),
-        evidence={"status_id": status.get("id"), "status": "failed",
-                  "error": {"code": error.get("code"), "title": error.get("title")}})
+        evidence={"status_id": status_id, "status": "failed",
+                  "error": {"code": 131050, "title": _words(failure.get("title"), 200)}})
     return 1

@@ -9,6 +9,7 @@ otherwise. The conversation itself is ``gateway.messaging.service`` (shared with
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from channels.twilio_signature import auth_tokens, require_twilio_signature
 from gateway.core.consent import Business
 from gateway.core.errors import GatewayError
+from gateway.core.limits import MAX_LENGTH, check_text, scrub
 from gateway.core.phones import mask, to_e164
 from gateway.core.revocation import sender_address
 from gateway.http import error_json, gw
@@ -44,24 +46,43 @@ EVIDENCE_FIELDS = {"To": "to", "OptOutType": "opt_out_type", "ButtonText": "butt
                    "OriginalRepliedMessageSid": "replied_to"}
 
 
+SID = re.compile(r"[A-Za-z0-9]{1,120}")  # Twilio's SIDs: two letters and 32 hex digits
+
+
 def message_sid(form: Mapping[str, str]) -> str:
     return form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid") or ""
 
 
+def _number(raw: str, country: str | None, **options: Any) -> str:
+    """A number field (From / To): refused (InvalidCapture) before parsing when it is longer
+    or stranger than any number."""
+    return to_e164(check_text(raw, "phone"), country, **options)
+
+
+def _text(form: Mapping[str, str], field: str, limit: int = MAX_LENGTH["evidence_text"]) -> str:
+    return scrub(form.get(field), limit)
+
+
 def parse(form: Mapping[str, str], business: Business, now: datetime) -> Inbound:
-    """Twilio's form fields -> an ``Inbound``; raises ``InvalidPhone`` for a bad From/To."""
+    """Twilio's form fields -> an ``Inbound``; raises ``InvalidPhone`` for a bad From/To.
+
+    What the customer wrote (Body, ProfileName, button texts) is kept with control
+    characters replaced, never refused: a STOP must not be lost to a stray byte."""
     sender_raw = form.get("From", "")
     channel = "whatsapp" if sender_raw.lower().startswith("whatsapp:") else "sms"
-    referral = {name: form[field] for field, name in REFERRAL_FIELDS.items() if form.get(field)}
-    evidence = {name: form[field] for field, name in EVIDENCE_FIELDS.items() if form.get(field)}
+    referral = {name: _text(form, field) for field, name in REFERRAL_FIELDS.items()
+                if form.get(field)}
+    evidence = {name: _text(form, field) for field, name in EVIDENCE_FIELDS.items()
+                if form.get(field)}
+    profile = scrub(form.get("ProfileName"), MAX_LENGTH["name"], multiline=False)
     return Inbound(
         provider="twilio", message_id=message_sid(form), channel=channel,
-        phone=to_e164(sender_raw, business.country),
-        sender=sender_address(channel, to_e164(form.get("To", ""), business.country,
+        phone=_number(sender_raw, business.country),
+        sender=sender_address(channel, _number(form.get("To", ""), business.country,
                                                customer=False)),
-        occurred_at=now, text=form.get("Body", ""),
-        button_id=form.get("ButtonPayload") or None, evidence=evidence,
-        personal={"profile_name": form["ProfileName"]} if form.get("ProfileName") else {},
+        occurred_at=now, text=_text(form, "Body", MAX_LENGTH["message_text"]),
+        button_id=_text(form, "ButtonPayload") or None, evidence=evidence,
+        personal={"profile_name": profile} if profile else {},
         provider_keyword=(form.get("OptOutType") or "").upper() or None,
         attribution={"channel": "ad", "evidence": {"referral": referral}} if referral else None,
         interactive=False)
@@ -76,7 +97,7 @@ def twiml(replies: Iterable[Reply]) -> Response:
 
 def _business(number: str) -> Business | None:
     try:
-        e164 = to_e164(number, None, customer=False)
+        e164 = _number(number, None, customer=False)
     except GatewayError:
         return None
     return gw().service.business_for_number(e164)
@@ -96,6 +117,8 @@ def inbound() -> Any:
         return error_json(404, "business_unknown", "No business uses the number in 'To'.", "To")
     if not message_sid(form) or not form.get("From"):
         return error_json(400, "missing_field", "MessageSid and From are required.", "From")
+    if not SID.fullmatch(message_sid(form)):
+        return error_json(400, "bad_field", "MessageSid is not a Twilio SID.", "MessageSid")
     try:
         message = parse(form, business, gw().service.clock())
     except GatewayError as exc:
@@ -125,13 +148,14 @@ def status() -> Any:
     code = (form.get("ErrorCode") or "").strip()
     state = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     sid = message_sid(form)
-    if state not in ("failed", "undelivered") or code not in TWILIO_STOP_ERRORS or not sid:
+    if state not in ("failed", "undelivered") or code not in TWILIO_STOP_ERRORS or \
+            not SID.fullmatch(sid):
         return Response(status=204)
     recipient = form.get("To", "")
     channel = "whatsapp" if recipient.lower().startswith("whatsapp:") else "sms"
     try:
-        phone = to_e164(recipient, business.country)
-        sender = sender_address(channel, to_e164(form.get("From", ""), business.country,
+        phone = _number(recipient, business.country)
+        sender = sender_address(channel, _number(form.get("From", ""), business.country,
                                                  customer=False))
     except GatewayError as exc:
         log.warning("twilio status %s ignored: %s", sid, exc.code)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +26,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from channels.twilio_signature import auth_tokens, require_twilio_signature
 from gateway.core.consent import Business
-from gateway.core.errors import InvalidPhone
+from gateway.core.errors import InvalidCapture, InvalidPhone
+from gateway.core.limits import check_text, scrub
 from gateway.core.phones import to_e164
 from gateway.http import gw
 from gateway.ivr import flow as ivr
@@ -37,6 +39,7 @@ bp = Blueprint("voice", __name__)
 log = logging.getLogger("gateway.ivr")
 
 SALT = "ivr-step-v1"
+SID = re.compile(r"[A-Za-z0-9]{1,64}")  # Twilio's CallSid: CA and 32 hex digits
 
 
 # -- request parsing (pure helpers) -----------------------------------------------------------
@@ -54,13 +57,14 @@ def parse_confidence(raw: str | None) -> float | None:
 
 def parse_answer(form: Mapping[str, str], at: Any) -> ivr.Answer:
     """Twilio's Gather/Record parameters as an :class:`ivr.Answer`."""
-    digits = (form.get("Digits") or "").strip()[:40] or None
+    def field(name: str, limit: int) -> str | None:  # storable, as the caller said it
+        return scrub(form.get(name), limit, multiline=False).strip() or None
+
     return ivr.Answer(
-        at=at, digits=digits, speech=(form.get("SpeechResult") or "").strip()[:500] or None,
+        at=at, digits=field("Digits", 40), speech=field("SpeechResult", 500),
         confidence=parse_confidence(form.get("Confidence")),
-        recording_url=(form.get("RecordingUrl") or "")[:500] or None,
-        recording_sid=(form.get("RecordingSid") or "")[:64] or None,
-        recording_duration=(form.get("RecordingDuration") or "")[:10] or None)
+        recording_url=field("RecordingUrl", 500), recording_sid=field("RecordingSid", 64),
+        recording_duration=field("RecordingDuration", 10))
 
 
 # -- signing and rendering --------------------------------------------------------------------
@@ -128,8 +132,8 @@ def _unavailable(lang: str = "en") -> str:
 
 def _number(raw: str | None) -> str | None:
     try:
-        return to_e164(raw or "", None, customer=False)
-    except InvalidPhone:
+        return to_e164(check_text(raw or "", "phone"), None, customer=False)
+    except (InvalidPhone, InvalidCapture):
         return None
 
 
@@ -143,8 +147,8 @@ def _checked_business() -> Business | None:
 
 def _call_sid() -> str:
     call_sid = (request.form.get("CallSid") or "").strip()
-    if not call_sid or len(call_sid) > 64:
-        abort(400, "CallSid is missing.")
+    if not SID.fullmatch(call_sid):
+        abort(400, "CallSid is missing or not a Twilio SID.")
     return call_sid
 
 
@@ -164,7 +168,8 @@ def incoming() -> Response:
         log.warning("voice call to a number no business owns")
         return twiml(_unavailable())
     return _refused(gw().ivr.begin(
-        business, call_sid, request.form.get("From"), request.form.get("StirVerstat"),
+        business, call_sid, scrub(request.form.get("From"), 64, multiline=False),
+        scrub(request.form.get("StirVerstat"), 40, multiline=False) or None,
         lambda reply, n: render(reply, business, call_sid, n)))
 
 

@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from gateway.core.consent import Action, Business, Capture, ConsentEvent, Status, Wording
 from gateway.core.errors import Conflict, GatewayError
+from gateway.core.limits import scrub
 from gateway.http import gw, language
 from gateway.web.confirmations import TTL, Confirmation, confirm_link
 from gateway.web.limits import IP_LIMITS, PHONE_LIMITS, WebRateLimiter, phone_key
@@ -111,7 +112,7 @@ def parse_optin(business: Business, data: Mapping[str, Any], wording: Wording, *
         "form_id": variant.form_id,
         "form_version": FORM_VERSION,
         "submission_id": data["submission_id"],
-        "user_agent": (client.get("user_agent") or "")[:500] or None,
+        "user_agent": scrub(client.get("user_agent"), 500, multiline=False) or None,
         "page_url": evidence_url(data.get("page_url")),
         "referrer": evidence_url(data.get("referrer")),
         "form_url": client.get("form_url"),
@@ -139,7 +140,7 @@ def parse_optout(business: Business, data: Mapping[str, Any], *, lang: str,
         idempotency_key=f"hosted-optout:{data['submission_id']}",
         evidence={"form_id": "hosted-optout", "form_version": FORM_VERSION,
                   "submission_id": data["submission_id"], "language": lang,
-                  "user_agent": (client.get("user_agent") or "")[:500] or None,
+                  "user_agent": scrub(client.get("user_agent"), 500, multiline=False) or None,
                   "form_url": client.get("form_url")},
         personal={"ip": client.get("ip")})
 

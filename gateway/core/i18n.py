@@ -164,9 +164,9 @@ ERRORS: dict[str, dict[str, str]] = {
         "en": "Evidence keys are short texts (at most 64 characters, no control characters).",
         "ja": "証跡の項目名は64文字以内のテキストで、制御文字を含められません。"},
     "evidence_bad_text": {
-        "en": "An evidence value is too long (at most 2000 characters) or contains a control "
+        "en": "An evidence value is too long (at most 4096 characters) or contains a control "
               "character.",
-        "ja": "証跡の値が長すぎる（2000文字まで）か、制御文字を含んでいます。"},
+        "ja": "証跡の値が長すぎる（4096文字まで）か、制御文字を含んでいます。"},
     "evidence_bad_number": {
         "en": "An evidence number is not finite or too large to keep exactly.",
         "ja": "証跡の数値が有限でないか、正確に保存できないほど大きい値です。"},

@@ -30,9 +30,10 @@ MAX_LENGTH = {
     "method": 20,
     "channel": 20,
     "sender": 40,
-    "message_id": 128,  # provider ids: Twilio MessageSid / CallSid, Meta wamid
+    "message_id": 120,  # provider ids: Twilio MessageSid / CallSid, Meta wamid
+    "message_text": 4096,  # WhatsApp's own limit for a text message
     "evidence_key": 64,
-    "evidence_text": 2000,
+    "evidence_text": 4096,
     "label": 200,
     "description": 200,
     "url": 2000,
@@ -72,6 +73,17 @@ def check_text(value: str, field: str, *, max_length: int | None = None,
     if problem is not None:
         raise InvalidCapture("control_character", field=field, field_name=field)
     return value
+
+
+def scrub(value: Any, max_length: int, *, multiline: bool = True) -> str:
+    """Text a customer wrote, as a provider relayed it, made storable rather than refused
+    (refusing would lose a STOP): control characters become U+FFFD, and the rare text longer
+    than any provider sends is cut at ``max_length``."""
+    text = value if isinstance(value, str) else "" if value is None else str(value)
+    text = _CONTROL.sub("\ufffd", text)
+    if not multiline:
+        text = _LINE_BREAKS.sub(" ", text)
+    return text[:max_length]
 
 
 def check_optional(value: str | None, field: str, **options: Any) -> str | None:

@@ -25,6 +25,7 @@ from PIL import Image, UnidentifiedImageError
 from gateway.core.codes import new_placement_code
 from gateway.core.consent import Business
 from gateway.core.errors import Conflict
+from gateway.core.limits import scrub
 from gateway.placements import fonts as qr_fonts
 from gateway.placements import qr, texts
 from gateway.placements.model import (
@@ -134,10 +135,14 @@ def _referrer(raw: str | None) -> str | None:
     """Origin and path only: a query string may carry someone's search or e-mail."""
     if not raw:
         return None
-    parts = urlsplit(raw[:2000])
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(scrub(raw, 2000, multiline=False))
+        hostname = parts.hostname
+    except ValueError:  # "http://[::1": not a URL a browser sends
         return None
-    return f"{parts.scheme}://{parts.hostname}{parts.path}"[:500]
+    if parts.scheme not in ("http", "https") or not hostname:
+        return None
+    return f"{parts.scheme}://{hostname}{parts.path}"[:500]
 
 
 class PlacementService:
@@ -241,7 +246,7 @@ class PlacementService:
             log.error("placement %s: refused a non-WhatsApp target", placement.code)
             return Visit("unavailable", lang, business=business)
         if record:
-            ua = (user_agent or "")[:300] or None
+            ua = scrub(user_agent, 300, multiline=False) or None
             try:
                 self.store.add_hit(placement, at=self.clock(), via="qr" if scan else "link",
                                    bot=is_bot(ua), user_agent=ua, referrer=_referrer(referrer),

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 import phonenumbers
 
 from gateway.core.consent import Business
+from gateway.core.limits import text_problem
 from gateway.core.phones import wa_digits
 
 MAX_URL = 2000
@@ -59,7 +60,7 @@ PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-ac
 
 def evidence_url(value: str | None) -> str | None:
     """An http(s) URL kept as evidence, or None for anything else (or absurdly long)."""
-    if not value or len(value) > MAX_URL:
+    if not value or len(value) > MAX_URL or text_problem(value, MAX_URL):
         return None
     try:
         parts = urlsplit(value)
