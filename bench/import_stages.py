@@ -65,7 +65,8 @@ def main() -> None:
 
     from gateway.app import create_app
     from gateway.cli import DEMO, setup_business
-    from gateway.imports.importer import BATCH_ROWS, CHUNK_ROWS, in_chunks
+    from gateway.imports.importer import BATCH_ROWS, CHUNK_ROWS
+    from gateway.imports.pipeline import in_chunks
     from gateway.imports.rows import RowReader, inspect_file
     from gateway.imports.worker import init_worker, unmarshal
 

@@ -230,6 +230,9 @@ def worker(once: bool) -> None:
 
     gw = _gw()
     runner = Worker(gw.outbox, gw.outbox_handlers, utcnow)
+    resumed = gw.imports.requeue_stale()  # jobs left behind by a process that died
+    if resumed:
+        click.echo(f"resuming {resumed} unfinished import job(s)")
     if once:
         click.echo(f"processed {runner.run_once(limit=1000)} item(s)")
         return

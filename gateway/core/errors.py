@@ -5,7 +5,8 @@
      │    ├── InvalidPhone        not a number that can receive WhatsApp messages
      │    ├── InvalidTopics       unknown topic, or no topic on an opt-in
      │    ├── InvalidWording      wording missing, or not naming the business / WhatsApp
-     │    └── InvalidTime         in the future, or without a time zone
+     │    ├── InvalidTime         in the future, or without a time zone
+     │    └── StoreRejected       a value the database refused (a bulk row goes to the report)
      ├── NotFound                business, contact, wording or code does not exist (404)
      ├── Conflict                idempotency key reused for a different event (409)
      │    └── WriteConflict       a concurrent writer got there first; nothing was written
@@ -58,6 +59,13 @@ class InvalidWording(InvalidCapture):
 
 class InvalidTime(InvalidCapture):
     code = "time_invalid"
+
+
+class StoreRejected(InvalidCapture):
+    """Raised by the store instead of its driver's data error: what was being written is
+    refused, nothing of the transaction was kept."""
+
+    code = "store_rejected"
 
 
 class NotFound(GatewayError):

@@ -175,6 +175,9 @@ ERRORS: dict[str, dict[str, str]] = {
     "wording_ambiguous": {
         "en": "Give either wording_id or wording.text, not both.",
         "ja": "wording_id と wording.text のどちらか一方だけを指定してください。"},
+    "store_rejected": {"en": "The database refused a value of this row; nothing of it was "
+                             "recorded.",
+                       "ja": "この行の値をデータベースが受け付けませんでした。この行は記録されていません。"},
     "write_conflict": {"en": "Another write got there first; nothing was written. Please retry.",
                        "ja": "他の書き込みと競合しました。何も記録されていません。再試行してください。"},
     # proof area: erasure, checkpoints, webhooks

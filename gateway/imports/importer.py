@@ -10,28 +10,26 @@ the same rows a no-op as well.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import hashlib
 import logging
-import multiprocessing
 import os
 import time
-from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from gateway.core.consent import Business, Wording
-from gateway.core.errors import WriteConflict
+from gateway.core.errors import StoreRejected, WriteConflict
 from gateway.core.outbox import OutboxItem, RetryLater
 from gateway.core.service import ConsentService
 from gateway.imports.bulk_rows import BulkRow
 from gateway.imports.jobs import DONE, UNFINISHED, ImportJob, new_job_id, new_owner, owner_is_dead
+from gateway.imports.pipeline import collector_paused, in_chunks, prepared
 from gateway.imports.rows import FileInfo, RowReader, inspect_file
 from gateway.imports.texts import ImportBusy, ImportProblem
-from gateway.imports.worker import Bad, JobContext, Preparer, init_worker, plain, unmarshal, work
+from gateway.imports.worker import Bad, JobContext, plain, row_of
 
 log = logging.getLogger("gateway.importer")
 
@@ -42,7 +40,7 @@ CONFLICT_RETRIES = 2
 INLINE_BYTES = 4 << 20  # smaller files are normalised in-process: no worker start-up
 LEASE = timedelta(minutes=2)
 OUTBOX_KIND = "import"
-WORKER_STALL = 300.0  # seconds without an answer from a worker chunk: something is wrong
+
 SLICE_SECONDS = 30.0  # an outbox run imports this long, then queues its continuation
 
 ProgressFn = Callable[[ImportJob], None]
@@ -87,6 +85,7 @@ class JobStore(Protocol):
                ) -> ImportJob: ...
     def release(self, job_id: str, owner: str) -> None: ...
     def iter_errors(self, job_id: str) -> Iterator[Any]: ...
+    def stale_jobs(self, now: datetime) -> list[ImportJob]: ...
 
 
 def _id_prefix(job: ImportJob) -> int:
@@ -96,33 +95,6 @@ def _id_prefix(job: ImportJob) -> int:
     salt = int(hashlib.sha256(job.id.encode()).hexdigest()[:11], 16) & ((1 << 42) - 1)
     return (ms << 80) | (0x7 << 76) | ((salt >> 30) << 64) | (0b10 << 62) | \
         ((salt & ((1 << 30) - 1)) << 32)
-
-
-def in_chunks(rows: Iterator[tuple[int, list[str]]], size: int
-               ) -> Iterator[list[tuple[int, list[str]]]]:
-    """``rows`` in lists of ``size`` (the last one shorter): the tasks sent to workers."""
-    batch: list[tuple[int, list[str]]] = []
-    for item in rows:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The writer holds a transaction's worth of fresh rows at a time; without cycles among
-    them, the cyclic collector's repeated scans are pure cost (measured: a third of the
-    writing process's CPU). Restored afterwards; the import is bounded."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 # -- jobs ------------------------------------------------------------------------------------
@@ -179,6 +151,17 @@ class Importer:
         self.outbox.enqueue(OUTBOX_KIND, {"job_id": job.id},
                             f"import:{job.id}:{job.rows_processed}", job.business_id)
 
+    def requeue_stale(self) -> int:
+        """Queue every unfinished job nobody holds (its process died, or failed mid-way) for
+        the outbox worker, which resumes it from its checkpoint; safe to repeat."""
+        # Uploads only: a CLI job's file is on the machine that ran it (rerun the command).
+        stale = [job for job in self.jobs.stale_jobs(self.clock()) if job.source != "cli"]
+        for job in stale:
+            self.outbox.enqueue(OUTBOX_KIND, {"job_id": job.id},
+                                f"import:{job.id}:{job.rows_processed}:stale:"
+                                f"{job.updated_at.timestamp():.0f}", job.business_id)
+        return len(stale)
+
     def handle_outbox(self, item: OutboxItem) -> None:
         """Outbox handler: import for a time slice, then queue the rest (other kinds of
         outbox work are not held up by a million-row file)."""
@@ -216,18 +199,23 @@ class Importer:
                                     error_params=plain(exc.params))
         if workers is None:
             workers = (os.cpu_count() or 1) if job.size_bytes > INLINE_BYTES else 0
+        careful = False
         try:
             for attempt in range(CONFLICT_RETRIES + 1):
                 try:
-                    with RowReader(path, encoding) as reader, _collector_paused():
+                    with RowReader(path, encoding) as reader, collector_paused():
                         finished = self._pump(job, ctx, reader, owner, workers, progress,
-                                              time_limit, batch_rows or BATCH_ROWS)
+                                              time_limit, batch_rows or BATCH_ROWS, careful)
                     break
-                except WriteConflict:
-                    # A contact was added meanwhile by a path without the ledger lock:
-                    # the transaction wrote nothing; go again from the checkpoint.
-                    if attempt == CONFLICT_RETRIES:
+                except (WriteConflict, StoreRejected) as exc:
+                    # WriteConflict: a contact was added meanwhile by a path without the
+                    # ledger lock. StoreRejected: the database refused a row the checks let
+                    # through. Either way the transaction wrote nothing: go again from the
+                    # checkpoint, after a refusal one chunk per transaction (see _write).
+                    if attempt == CONFLICT_RETRIES or (careful and
+                                                       isinstance(exc, StoreRejected)):
                         raise
+                    careful = careful or isinstance(exc, StoreRejected)
                     job = self.jobs.get_job(job_id)
         except ImportProblem as exc:
             return self.jobs.finish(job_id, owner, failed=True, error_code=exc.code,
@@ -245,6 +233,45 @@ class Importer:
         self.jobs.release(job_id, owner)
         return self.jobs.get_job(job_id)
 
+    def _pump_carefully(self, job: ImportJob, ctx: JobContext, reader: RowReader, owner: str,
+                        workers: int, progress: ProgressFn | None) -> bool:
+        """Import one chunk per transaction; a chunk the database refuses is written row by
+        row, and each row it still refuses goes to the error report: one bad row never costs
+        the good ones."""
+        results = prepared(ctx, reader, in_chunks(_after_checkpoint(job, reader), CHUNK_ROWS),
+                           workers, self.clock)
+        try:
+            for goods, bads, count, at_bytes in results:
+                try:
+                    with self.jobs.transaction(job, owner, lease=LEASE) as tx:
+                        tx.add(goods, bads, count=count, bytes_processed=at_bytes)
+                except StoreRejected:
+                    job, refused = self._one_by_one(job, owner, goods)
+                    with self.jobs.transaction(job, owner, lease=LEASE) as tx:
+                        tx.add([], [*bads, *refused], count=count, bytes_processed=at_bytes)
+                job = tx.applied_to(job)
+                if progress is not None:
+                    progress(job)
+            return True
+        finally:
+            results.close()
+
+    def _one_by_one(self, job: ImportJob, owner: str, goods: Sequence[BulkRow]
+                    ) -> tuple[ImportJob, list[Bad]]:
+        """Each row in its own transaction; the rows the database refuses, as bad rows."""
+        refused: list[Bad] = []
+        for good in goods:
+            try:
+                with self.jobs.transaction(job, owner, lease=LEASE) as tx:
+                    tx.add([good], [], count=0, bytes_processed=job.bytes_processed)
+            except StoreRejected:
+                log.warning("import job %s: row %s refused by the database", job.id,
+                            row_of(good.event_id))
+                refused.append((row_of(good.event_id), None, "store_rejected", {}, []))
+                continue
+            job = tx.applied_to(job)
+        return job, refused
+
     def job_context(self, job: ImportJob, business: Business, encoding: str) -> JobContext:
         """What the workers need to normalise ``job``'s rows (ImportProblem: bad header)."""
         with RowReader(Path(job.path), encoding) as reader:
@@ -260,16 +287,16 @@ class Importer:
 
     def _pump(self, job: ImportJob, ctx: JobContext, reader: RowReader, owner: str,
               workers: int, progress: ProgressFn | None, time_limit: float | None,
-              batch_rows: int) -> bool:
+              batch_rows: int, careful: bool = False) -> bool:
         """Import from the job's checkpoint; True when the file is done, False when the time
-        limit stopped it (the rest is for the next run)."""
-        rows = reader.rows()
-        for _ in range(job.rows_processed):  # resume: skip what is committed
-            if next(rows, None) is None:
-                break
+        limit stopped it (the rest is for the next run). ``careful``: one chunk per
+        transaction, and a chunk the database refuses is written row by row."""
+        if careful:
+            return self._pump_carefully(job, ctx, reader, owner, workers, progress)
+        rows = _after_checkpoint(job, reader)
         started = time.monotonic()
-        results = self._prepared(ctx, reader, in_chunks(rows, min(CHUNK_ROWS, batch_rows)),
-                                 workers)
+        results = prepared(ctx, reader, in_chunks(rows, min(CHUNK_ROWS, batch_rows)), workers,
+                           self.clock)
         try:
             while True:
                 with self.jobs.transaction(job, owner, lease=LEASE) as tx:
@@ -297,52 +324,14 @@ class Importer:
         finally:
             results.close()
 
-    def _prepared(self, ctx: JobContext, reader: RowReader,
-                  chunks: Iterator[list[tuple[int, list[str]]]], workers: int
-                  ) -> Generator[tuple[list[BulkRow], list[Bad], int, int], None, None]:
-        """Normalised chunks in file order: (good rows, bad rows, rows read, the file's
-        byte position after them). With workers, a few chunks are in flight at once."""
-        pool = None
-        local = None
-        if workers > 0:
-            mp = multiprocessing.get_context("spawn")
-            pool = mp.Pool(workers, initializer=init_worker, initargs=(ctx, os.getpid()))
-        else:
-            local = Preparer(ctx)
-        pending: deque[tuple[Any, int, int]] = deque()
-        in_flight = 2 * workers  # chunks queued per pool: workers keep going during commits
-        try:
-            for chunk in chunks:
-                at_bytes = reader.bytes_read
-                if pool is None:
-                    assert local is not None
-                    yield (*local.run(chunk, self.clock()), len(chunk), at_bytes)
-                    continue
-                pending.append((pool.apply_async(work, (chunk, self.clock())), len(chunk),
-                                at_bytes))
-                while len(pending) > in_flight:
-                    result, count, at = pending.popleft()
-                    yield (*unmarshal(_result(result)), count, at)
-            while pending:
-                result, count, at = pending.popleft()
-                yield (*unmarshal(_result(result)), count, at)
-        finally:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
 
-
-def _result(result: Any) -> bytes:
-    """A worker's answer. A pool whose workers die at start keeps replacing them and never
-    answers: give up after WORKER_STALL seconds rather than wait for ever."""
-    waited = 0.0
-    while not result.ready():
-        result.wait(1.0)
-        waited += 1.0
-        if waited >= WORKER_STALL and not result.ready():
-            raise RuntimeError(f"no answer from the import worker processes in {waited:.0f} s")
-    value: bytes = result.get()
-    return value
+def _after_checkpoint(job: ImportJob, reader: RowReader) -> Iterator[tuple[int, list[str]]]:
+    """The file's rows after what the job has committed (a resumed job skips those)."""
+    rows = reader.rows()
+    for _ in range(job.rows_processed):
+        if next(rows, None) is None:
+            break
+    return rows
 
 
 __all__ = ["Importer", "ImportJob", "FileInfo", "DONE"]

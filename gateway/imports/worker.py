@@ -21,11 +21,14 @@ from gateway.core import ledger
 from gateway.core.chain_template import ChainTemplate
 from gateway.core.consent import Business, Wording
 from gateway.core.errors import GatewayError
+from gateway.core.limits import scrub
 from gateway.core.service import ConsentService
 from gateway.imports.bulk_rows import BulkRow, bulk_row
 from gateway.imports.rows import Header, is_blank, row_capture, row_key
 
 Bad = tuple[int, str | None, str, dict[str, Any], list[str]]
+REPORT_CELL = 1000  # characters of a bad row's cell kept in the error report
+REPORT_CELLS = 100
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class JobContext:
         n = self.id_prefix | (row & 0xFFFFFFFF)
         h = f"{n:032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def row_of(event_id: str) -> int:
+    """The row number an imported event's id carries (see JobContext.event_id)."""
+    return int(event_id.replace("-", ""), 16) & 0xFFFFFFFF
 
 
 class _Snapshot:
@@ -101,7 +109,7 @@ class Preparer:
                 # The same validation as every channel (ConsentService.prepare -> normalise).
                 event = self.service.prepare(capture, business, event_id=ctx.event_id(row))
             except GatewayError as exc:
-                bads.append((row, exc.field, exc.code, plain(exc.params), list(cells)))
+                bads.append((row, exc.field, exc.code, plain(exc.params), reported(cells)))
                 continue
             if event.subject_ref in refused:
                 # Erased numbers are never re-imported without fresh consent (the proof
@@ -116,7 +124,14 @@ class Preparer:
 
 def plain(params: dict[str, Any]) -> dict[str, Any]:
     """An error's parameters as JSON-safe values (for the job's error report)."""
-    return {k: v if isinstance(v, int | str | None) else str(v) for k, v in params.items()}
+    return {k: v if isinstance(v, int | None) else scrub(v, REPORT_CELL)
+            for k, v in params.items()}
+
+
+def reported(cells: Sequence[str]) -> list[str]:
+    """A bad row's cells as its report keeps them: control characters replaced, long cells
+    cut, so the report itself can always be stored."""
+    return [scrub(cell, REPORT_CELL) for cell in cells[:REPORT_CELLS]]
 
 
 _WORKER: Preparer | None = None

@@ -24,12 +24,12 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from gateway.core import ledger
 from gateway.core.clock import utcnow
 from gateway.core.consent import Action, supersedes
-from gateway.core.errors import NotFound, WriteConflict
+from gateway.core.errors import NotFound, StoreRejected, WriteConflict
 from gateway.imports.bulk_rows import EVENT_HEAD, UTC_SUFFIX, BulkRow, time_text
 from gateway.store.engine import Database
 from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
@@ -310,8 +310,12 @@ RETRYABLE = (IntegrityError, psycopg.errors.UniqueViolation)
 
 @contextmanager
 def _conflicts_retryable() -> Iterator[None]:
-    """The driver's clash as the core's WriteConflict: callers retry without knowing SQL."""
+    """The driver's errors as the core's: a clash is a WriteConflict (retry), a value the
+    database refuses a StoreRejected (isolate the row); callers never see SQL exceptions."""
     try:
         yield
-    except RETRYABLE as exc:
-        raise WriteConflict() from exc
+    # "from None": the driver's messages quote the rows, personal data included.
+    except RETRYABLE:
+        raise WriteConflict() from None
+    except (DataError, psycopg.errors.DataError):
+        raise StoreRejected() from None

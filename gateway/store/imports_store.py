@@ -117,6 +117,15 @@ class ImportStore:
                 ImportJobRow.business_id == business_id).order_by(
                 ImportJobRow.created_at.desc()).limit(limit))]
 
+    def stale_jobs(self, now: datetime) -> list[ImportJob]:
+        """Unfinished jobs nobody holds (no lease, or an expired one): left behind by a
+        process that died or failed mid-way."""
+        with self.db.reading() as s:
+            return [_job(r) for r in s.scalars(select(ImportJobRow).where(
+                ImportJobRow.status.in_(UNFINISHED),
+                or_(ImportJobRow.lease_until.is_(None), ImportJobRow.lease_until < now))
+                .order_by(ImportJobRow.created_at))]
+
     def claim(self, job_id: str, owner: str, lease: timedelta,
               owner_is_dead: Callable[[str | None], bool]) -> ImportJob:
         """Take the job's lease (compare-and-set); ImportBusy while a live owner holds it."""
@@ -148,7 +157,7 @@ class ImportStore:
         with self.bulk.writer(job.business_id) as writer:
             tx = ImportTransaction(writer, job)
             yield tx
-            if tx.rows:
+            if tx.rows or tx.recorded or tx.duplicates or tx.failed:
                 self.checkpoint(writer.conn, job.id, owner, tx, lease)
 
     def checkpoint(self, conn: Connection, job_id: str, owner: str, tx: ImportTransaction,
