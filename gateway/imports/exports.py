@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 import orjson
 
 from gateway.core import ledger
+from gateway.imports.rows import FORMULA_START
 
 FORMAT = "ocg-ledger/1"
 STATE_COLUMNS = ("phone", "name", "topics", "state", "action", "status", "occurred_at",
@@ -29,6 +31,20 @@ BLOCK_BYTES = 1 << 16
 # State -> the import columns that recreate it (an export imports back into the same state).
 _AS_IMPORT = {"opted_in": ("opt_in", "confirmed"), "pending": ("opt_in", "pending"),
               "opted_out": ("opt_out", "confirmed")}
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def cell(value: Any) -> str:
+    """A CSV cell safe to open in a spreadsheet: text a spreadsheet would run as a formula
+    (starting with = + - @, a tab or a carriage return) gets a leading apostrophe, as OWASP
+    advises. A plain number (+819012345678) is left alone; it cannot run anything. The
+    importer reads such cells back without the apostrophe."""
+    text = "" if value is None else str(value)
+    if text[:1] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 class StateLine(Protocol):
@@ -49,8 +65,9 @@ def state_csv(blocks: Iterable[Sequence[StateLine]], *, bom: bool = False) -> It
         yield b"\xef\xbb\xbf"
     writer.writerow(STATE_COLUMNS)
     for block in blocks:
-        writer.writerows((r.phone, r.name or "", r.topic, r.status, *_AS_IMPORT[r.status],
-                          r.since, r.channel, r.event_id) for r in block)
+        writer.writerows((cell(r.phone), cell(r.name), cell(r.topic), r.status,
+                          *_AS_IMPORT[r.status], r.since, cell(r.channel), r.event_id)
+                         for r in block)
         if out.tell() >= BLOCK_BYTES:
             yield out.getvalue().encode()
             out.seek(0)
@@ -157,10 +174,11 @@ def error_report(columns: Iterable[str],
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow((*REPORT_HEADER.get(lang, REPORT_HEADER["en"]), *columns))
+    writer.writerow((*REPORT_HEADER.get(lang, REPORT_HEADER["en"]), *(cell(c) for c in columns)))
     yield b"\xef\xbb\xbf"
     for row, column, code, params, values in errors:
-        writer.writerow((row, column or "", code, reason(code, lang, params), *values))
+        writer.writerow((row, cell(column), code, cell(reason(code, lang, params)),
+                         *(cell(v) for v in values)))
         if out.tell() >= BLOCK_BYTES:
             yield out.getvalue().encode()
             out.seek(0)

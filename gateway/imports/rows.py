@@ -177,6 +177,10 @@ def is_blank(cells: Sequence[str]) -> bool:
     return not any(c.strip() for c in cells)
 
 
+# What a spreadsheet reads as the start of a formula (OWASP, CSV injection).
+FORMULA_START = frozenset("=+-@\t\r")
+
+
 def row_capture(business: Business, header: Header, cells: Sequence[str], row: int, *,
                 job_id: str, sha256: str) -> Capture:
     """One record as a paper-form Capture; raises ImportProblem for what only an import
@@ -190,7 +194,9 @@ def row_capture(business: Business, header: Header, cells: Sequence[str], row: i
         position = index.get(name)
         if position is None or position >= len(cells):
             return ""
-        return cells[position].strip()
+        cell = cells[position].strip()
+        # An export neutralised this cell for spreadsheets ('=…); read back what it held.
+        return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_START else cell
 
     raw_action = get("action")
     action = _ACTIONS.get(re.sub(r"[\s\-]+", "_", unicodedata.normalize(
