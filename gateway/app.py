@@ -62,8 +62,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in (config or {}).items() if k.isupper()})
-    # Behind a proxy: trust one hop for scheme/host so signatures check the public URL.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    if settings.trusted_proxies:
+        # Only where the deployment says proxies set them: otherwise anyone could spoof the
+        # client address (rate limits, evidence) with an X-Forwarded-For header.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops)
 
     app.extensions["gateway"] = container.build(settings, (a.CHANNEL for a in ADAPTERS))
     http.init_app(app)

@@ -32,8 +32,14 @@ from gateway.core.i18n import pick_language
 from gateway.http import gw
 
 FAIL_WINDOW = timedelta(minutes=15)
-USER_LIMIT = 5  # failed sign-ins per username in the window
+# Throttling must never let a stranger lock an account: a hard limit applies per address
+# (and per username from one address); across addresses the account only slows down, and
+# not for an address that signed in as that user before.
+USER_LIMIT = 5  # failed sign-ins per username from one address in the window
 IP_LIMIT = 20  # failed sign-ins per client address in the window
+ACCOUNT_SLOWDOWN = 10  # failures of a username from anywhere before each try must wait
+MAX_WAIT = timedelta(seconds=60)  # ...2, 4, 8... seconds after the last one, at most this
+KNOWN_ADDRESS = timedelta(days=30)
 SESSION_MAX_AGE = timedelta(hours=12)
 OPEN_ENDPOINTS = frozenset({"admin.login"})
 # POSTs that act on the user's own session, not on data: allowed for viewers too.
@@ -185,20 +191,35 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.overview")
 
 
+def _throttled(store: Any, username: str, ip: str) -> int | None:
+    """Seconds this attempt must wait, or None when it may go ahead."""
+    now = store.clock()
+    seen = store.login_picture(username, ip, now - FAIL_WINDOW, now - KNOWN_ADDRESS)
+    if seen.by_ip >= IP_LIMIT or seen.by_pair >= USER_LIMIT:
+        return int(FAIL_WINDOW.total_seconds())
+    if seen.by_user >= ACCOUNT_SLOWDOWN and not seen.known_address and seen.last_user_failure:
+        delay = min(timedelta(seconds=2 ** (seen.by_user - ACCOUNT_SLOWDOWN + 1)), MAX_WAIT)
+        left = (seen.last_user_failure + delay - now).total_seconds()
+        if left > 0:
+            return int(left) + 1
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """Sign in; failures are throttled per username and per client address."""
     if request.method == "GET" and _session_user() is not None:
         return redirect(url_for("admin.overview"))
     form = LoginForm()
-    error, status = None, 200
+    error, status, headers = None, 200, {}
     if form.validate_on_submit():
         username = (form.username.data or "").strip()
         ip = request.remote_addr or "unknown"
         store = gw().admin_store
-        by_user, by_ip = store.recent_failures(username, ip, store.clock() - FAIL_WINDOW)
-        if by_user >= USER_LIMIT or by_ip >= IP_LIMIT:
-            error, status = t("login.limited", minutes=int(FAIL_WINDOW.total_seconds() // 60)), 429
+        wait = _throttled(store, username, ip)
+        if wait is not None:
+            error, status = t("login.limited", minutes=max(1, -(-wait // 60))), 429
+            headers["Retry-After"] = str(wait)
         else:
             user = store.staff_by_name(username)
             ok = check_password_hash(user.password_hash if user else _dummy_hash(),
@@ -217,7 +238,7 @@ def login() -> Any:
             error = t("login.failed")
     elif request.args.get("out"):
         flash(t("logged_out"))
-    return render_template("admin/login.html", form=form, error=error), status
+    return render_template("admin/login.html", form=form, error=error), status, headers
 
 
 @bp.post("/logout")

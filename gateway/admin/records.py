@@ -44,3 +44,14 @@ class RecentEvent:
     event: ConsentEvent
     contact_id: int
     name: str | None
+
+
+@dataclass(frozen=True)
+class LoginPicture:
+    """Recent sign-in attempts as the throttle sees them."""
+
+    by_user: int  # failures for this username, from anywhere
+    by_ip: int  # failures from this address, for any username
+    by_pair: int  # failures for this username from this address
+    last_user_failure: datetime | None
+    known_address: bool  # this address signed in as this user before

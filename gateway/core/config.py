@@ -30,6 +30,17 @@ def _instance_secret(instance: Path, name: str, create: bool) -> str | None:
     return value
 
 
+def _count(name: str, raw: Any) -> int:
+    try:
+        value = int(str(raw or "0").strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of proxies (0, 1, 2...), not {raw!r}") \
+            from None
+    if not 0 <= value <= 10:
+        raise ConfigError(f"{name} must be between 0 and 10")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -46,6 +57,9 @@ class Settings:
     ledger_signing_key: str | None = None
     ledger_trusted_keys: tuple[str, ...] = ()
     webhook_allow_private: bool = False  # dev/on-premises: http and private addresses
+    # Reverse proxies in front of the gateway that set X-Forwarded-For/-Proto/-Host: their
+    # headers are believed for that many hops, and never when it is 0 (gunicorn exposed).
+    trusted_proxies: int = 0
     instance_path: Path = DEFAULT_INSTANCE
     max_json_bytes: int = 1 << 20
     max_bulk_bytes: int = 256 << 20
@@ -93,6 +107,7 @@ class Settings:
                                       .split(",") if k.strip()),
             webhook_allow_private=str(env.get("WEBHOOK_ALLOW_PRIVATE") or "").lower()
             in ("1", "true", "yes"),
+            trusted_proxies=_count("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES")),
             instance_path=instance,
             extra={k: v for k, v in (overrides or {}).items()},
         )

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from gateway.admin.records import ApiKeyInfo, ContactSummary, RecentEvent, StaffUser
+from gateway.admin.records import (
+    ApiKeyInfo,
+    ContactSummary,
+    LoginPicture,
+    RecentEvent,
+    StaffUser,
+)
 from gateway.core.consent import Business, ConsentEvent
 from gateway.store.convert import event_from_row
 from gateway.store.engine import Database
@@ -16,7 +22,8 @@ from gateway.store.tables import AdminUserRow, ApiKeyRow, ContactRow, EventRow, 
 from gateway.store.tables_admin import AdminLoginAttemptRow
 
 Clock = Callable[[], datetime]
-KEEP_ATTEMPTS = timedelta(days=1)
+KEEP_ATTEMPTS = timedelta(days=1)  # failures; a success is kept longer (known addresses)
+KEEP_SUCCESSES = timedelta(days=30)
 
 
 def _staff(row: AdminUserRow) -> StaffUser:
@@ -49,7 +56,10 @@ class AdminStore:
             s.add(AdminLoginAttemptRow(username=username[:120], ip=ip[:64], succeeded=succeeded,
                                        at=now))
             s.execute(delete(AdminLoginAttemptRow).where(
-                AdminLoginAttemptRow.at < now - KEEP_ATTEMPTS))
+                AdminLoginAttemptRow.at < now - KEEP_ATTEMPTS,
+                AdminLoginAttemptRow.succeeded.is_(False)))
+            s.execute(delete(AdminLoginAttemptRow).where(
+                AdminLoginAttemptRow.at < now - KEEP_SUCCESSES))
 
     def recent_failures(self, username: str, ip: str, since: datetime) -> tuple[int, int]:
         """Failed attempts since ``since``: (for this username, from this IP)."""
@@ -59,6 +69,26 @@ class AdminStore:
             by_user = s.scalar(base.where(AdminLoginAttemptRow.username == username[:120]))
             by_ip = s.scalar(base.where(AdminLoginAttemptRow.ip == ip[:64]))
         return int(by_user or 0), int(by_ip or 0)
+
+    def login_picture(self, username: str, ip: str, since: datetime, trusted_since: datetime
+                      ) -> LoginPicture:
+        """What the sign-in throttle needs about ``username`` from ``ip``."""
+        user, addr = username[:120], ip[:64]
+        failed = (AdminLoginAttemptRow.succeeded.is_(False), AdminLoginAttemptRow.at >= since)
+        count = select(func.count()).select_from(AdminLoginAttemptRow).where(*failed)
+        with self.db.reading() as s:
+            by_user = s.scalar(count.where(AdminLoginAttemptRow.username == user))
+            by_ip = s.scalar(count.where(AdminLoginAttemptRow.ip == addr))
+            by_pair = s.scalar(count.where(AdminLoginAttemptRow.username == user,
+                                           AdminLoginAttemptRow.ip == addr))
+            last = s.scalar(select(func.max(AdminLoginAttemptRow.at)).where(
+                *failed, AdminLoginAttemptRow.username == user))
+            known = s.scalar(select(AdminLoginAttemptRow.id).where(
+                AdminLoginAttemptRow.username == user, AdminLoginAttemptRow.ip == addr,
+                AdminLoginAttemptRow.succeeded.is_(True),
+                AdminLoginAttemptRow.at >= trusted_since).limit(1))
+        return LoginPicture(int(by_user or 0), int(by_ip or 0), int(by_pair or 0),
+                            _aware(last), known is not None)
 
     # -- overview -----------------------------------------------------------------------------
 

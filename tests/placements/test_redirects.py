@@ -122,8 +122,8 @@ def test_click_is_recorded_with_a_keyed_ip_hash_never_the_raw_ip(
         client: FlaskClient, gw: Any, placement: Placement) -> None:
     client.get(f"/l/{placement.code}?s=qr", headers={
         "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
-        "Referer": "https://shop.example/menu?email=taro@example.com",
-        "X-Forwarded-For": "203.0.113.77"})
+        "Referer": "https://shop.example/menu?email=taro@example.com"},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"})
     client.get(f"/l/{placement.code}", environ_base={"REMOTE_ADDR": "198.51.100.9"},
                headers={"User-Agent": "facebookexternalhit/1.1"})
     client.head(f"/l/{placement.code}")  # link checkers: not counted
