@@ -143,6 +143,7 @@ class StoredEntry:
     prev_hash: str
     hash: str
     wording_text: str | None  # for notice binding: the stored text must match its hash
+    unreadable: str | None = None  # why the row could not be read back (it is then bad)
 
 
 def verify_chain(entries: Iterable[StoredEntry]) -> Verification:
@@ -158,6 +159,8 @@ def verify_chain(entries: Iterable[StoredEntry]) -> Verification:
         def bad(reason: str, e: StoredEntry = entry, n: int = count) -> Verification:
             return Verification(False, n, 1, Problem(e.business, e.seq, e.event_id, reason))
 
+        if entry.unreadable is not None:
+            return bad(f"the stored row cannot be read: {entry.unreadable}")
         if entry.seq != expected_seq:
             return bad(f"sequence gap: expected seq {expected_seq}, found {entry.seq}")
         if entry.prev_hash != expected_prev:
@@ -166,9 +169,9 @@ def verify_chain(entries: Iterable[StoredEntry]) -> Verification:
             return bad("hash does not match the entry's contents")
         wording = entry.body.get("wording")
         text = entry.wording_text
-        if wording and text is not None and \
-                hashlib.sha256(text.encode()).hexdigest() != wording["sha256"]:
-            return bad(f"wording {wording['id']} text no longer matches its hash")
+        if isinstance(wording, dict) and text is not None and \
+                hashlib.sha256(text.encode()).hexdigest() != wording.get("sha256"):
+            return bad(f"wording {wording.get('id')} text no longer matches its hash")
         expected_prev = entry.hash
         expected_seq += 1
     return Verification(True, count, 1 if business else 0)

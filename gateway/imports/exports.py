@@ -126,7 +126,15 @@ class _LedgerFile:
 
 
 def verify_ledger_file(lines: Iterable[bytes | str]) -> ledger.Verification:
-    """Verify an exported ledger: every chain, and that none was cut short of its head."""
+    """Verify an exported ledger: every chain, and that none was cut short of its head. A
+    line that is not what an export writes is a bad entry, never a crash."""
+    try:
+        return _verify_file(lines)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        return _bad(0, 0, "?", 0, f"a line of the file cannot be read: {type(exc).__name__}")
+
+
+def _verify_file(lines: Iterable[bytes | str]) -> ledger.Verification:
     reader = _LedgerFile(lines)
     total = businesses = 0
     if reader.header is None:

@@ -326,10 +326,19 @@ class SqlStore(SqlDirectory):
             try:
                 for values in rows:
                     row = _EVENT_TUPLE._make(values)
-                    event = event_from_row(row, business.slug, None, None)  # type: ignore[arg-type]
-                    body = ledger.payload(event, seq=row.seq, recorded_at=row.recorded_at,
-                                          prev_hash=row.prev_hash,
-                                          personal_hash=row.personal_digest)
+                    try:
+                        event = event_from_row(row, business.slug, None, None)  # type: ignore[arg-type]
+                        body = ledger.payload(event, seq=row.seq, recorded_at=row.recorded_at,
+                                              prev_hash=row.prev_hash,
+                                              personal_hash=row.personal_digest)
+                    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                        # A row rewritten with a value the code cannot read (an action
+                        # that does not exist...): a bad entry to name, not a crash.
+                        yield ledger.StoredEntry(
+                            business.slug, row.seq if isinstance(row.seq, int) else -1,
+                            str(row.id), {}, str(row.prev_hash), str(row.hash), None,
+                            unreadable=f"{type(exc).__name__} ({_first_line(exc)})")
+                        continue
                     yield ledger.StoredEntry(business.slug, row.seq, row.id, body,
                                              row.prev_hash, row.hash,
                                              texts.get(row.wording_id or ""))
@@ -358,6 +367,10 @@ class SqlStore(SqlDirectory):
                                          f"{result.entries} (entries were removed)")
                 return ledger.Verification(False, total, len(businesses), problem)
         return ledger.Verification(True, total, len(businesses))
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [""])[0][:120]
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
