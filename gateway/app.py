@@ -21,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from channels import ADAPTERS
 from gateway import api, container, http, openapi
 from gateway.areas import AREAS
+from gateway.core import redact
 from gateway.core.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,7 @@ class _Mount:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment (tests pass DATABASE_URL etc.)."""
     settings = Settings.load(config)
+    redact.install()  # no phone number or user ID in any log line of this process
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(settings.instance_path))
     app.config.update(
