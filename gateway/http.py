@@ -25,6 +25,7 @@ from flask import (
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from gateway.core.consent import Business
 from gateway.core.errors import GatewayError, InvalidCapture, Unauthorized
@@ -231,7 +232,16 @@ def download(blocks: Iterator[bytes], mimetype: str, filename: str) -> Response:
     return response
 
 
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a row id, 1 to 2**31 - 1; anything larger is a 404, not an overflow in
+    the database driver."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     app.register_error_handler(GatewayError, _gateway_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -27,7 +27,7 @@ def _business() -> Business:
     return business
 
 
-@bp.post("/contacts/<int:contact_id>/opt-out")
+@bp.post("/contacts/<id:contact_id>/opt-out")
 def opt_out(contact_id: int) -> Any:
     """Record an opt-out on the customer's behalf (a revocation source: phone call, e-mail)."""
     business = _business()
@@ -84,7 +84,7 @@ def create_api_key() -> Any:
     return keys_page(business, new_key=key)
 
 
-@bp.post("/api-keys/<int:key_id>/revoke")
+@bp.post("/api-keys/<id:key_id>/revoke")
 def revoke_api_key(key_id: int) -> Any:
     business = _business()
     if not gw().admin_store.revoke_api_key(business.id, key_id):

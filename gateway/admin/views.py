@@ -196,7 +196,7 @@ RECEIPT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' da
                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
-@bp.get("/contacts/<int:contact_id>/receipt")
+@bp.get("/contacts/<id:contact_id>/receipt")
 def receipt(contact_id: int) -> Any:
     """The consent receipt as a printable page, for staff to hand to the customer or Meta."""
     business = _business_or_empty()
@@ -209,7 +209,7 @@ def receipt(contact_id: int) -> Any:
     return render_template("proof/receipt.html", **receipt_page(data, business, lang()))
 
 
-@bp.get("/contacts/<int:contact_id>")
+@bp.get("/contacts/<id:contact_id>")
 def contact(contact_id: int, form: OptOutForm | None = None) -> Any:
     business = _business_or_empty()
     if business is None:

@@ -154,7 +154,7 @@ def get_webhooks() -> Any:
                          proof().store.webhooks_with_stats(business().id)]}
 
 
-@bp.delete("/webhooks/<int:webhook_id>")
+@bp.delete("/webhooks/<id:webhook_id>")
 @require_key
 def delete_webhook(webhook_id: int) -> Any:
     """Stop notifications to an endpoint (queued deliveries are dropped)."""

@@ -18,6 +18,7 @@ from gateway.admin.records import (
 from gateway.core.consent import Business, ConsentEvent
 from gateway.store.convert import event_from_row
 from gateway.store.engine import Database
+from gateway.store.guards import findable, storable
 from gateway.store.tables import AdminUserRow, ApiKeyRow, ContactRow, EventRow, StateRow
 from gateway.store.tables_admin import AdminLoginAttemptRow
 
@@ -40,6 +41,8 @@ class AdminStore:
     # -- staff and login throttling -----------------------------------------------------------
 
     def staff_by_name(self, username: str) -> StaffUser | None:
+        if not findable(username, 120):
+            return None
         with self.db.reading() as s:
             row = s.scalar(select(AdminUserRow).where(AdminUserRow.username == username))
             return _staff(row) if row else None
@@ -53,8 +56,8 @@ class AdminStore:
         """Keep the attempt; prune attempts older than a day on the way."""
         now = self.clock()
         with self.db.writing() as s:
-            s.add(AdminLoginAttemptRow(username=username[:120], ip=ip[:64], succeeded=succeeded,
-                                       at=now))
+            s.add(AdminLoginAttemptRow(username=storable(username, 120),
+                                       ip=storable(ip, 64), succeeded=succeeded, at=now))
             s.execute(delete(AdminLoginAttemptRow).where(
                 AdminLoginAttemptRow.at < now - KEEP_ATTEMPTS,
                 AdminLoginAttemptRow.succeeded.is_(False)))
@@ -66,14 +69,15 @@ class AdminStore:
         base = select(func.count()).select_from(AdminLoginAttemptRow).where(
             AdminLoginAttemptRow.succeeded.is_(False), AdminLoginAttemptRow.at >= since)
         with self.db.reading() as s:
-            by_user = s.scalar(base.where(AdminLoginAttemptRow.username == username[:120]))
-            by_ip = s.scalar(base.where(AdminLoginAttemptRow.ip == ip[:64]))
+            by_user = s.scalar(base.where(
+                AdminLoginAttemptRow.username == storable(username, 120)))
+            by_ip = s.scalar(base.where(AdminLoginAttemptRow.ip == storable(ip, 64)))
         return int(by_user or 0), int(by_ip or 0)
 
     def login_picture(self, username: str, ip: str, since: datetime, trusted_since: datetime
                       ) -> LoginPicture:
         """What the sign-in throttle needs about ``username`` from ``ip``."""
-        user, addr = username[:120], ip[:64]
+        user, addr = storable(username, 120), storable(ip, 64)
         failed = (AdminLoginAttemptRow.succeeded.is_(False), AdminLoginAttemptRow.at >= since)
         count = select(func.count()).select_from(AdminLoginAttemptRow).where(*failed)
         with self.db.reading() as s:

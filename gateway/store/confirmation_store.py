@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.store.engine import Database
+from gateway.store.guards import findable
 from gateway.store.tables_web import ConfirmationRow
 from gateway.web.confirmations import CodeTaken, Confirmation
 
@@ -46,6 +47,8 @@ class SqlConfirmations:
             raise CodeTaken(c.code) from None
 
     def for_event(self, pending_event_id: str) -> Confirmation | None:
+        if not findable(pending_event_id, 36):
+            return None
         with self.db.reading() as s:
             row = s.scalar(select(ConfirmationRow).where(
                 ConfirmationRow.pending_event_id == pending_event_id))
@@ -53,6 +56,8 @@ class SqlConfirmations:
 
     def lookup(self, business_id: int, code: str) -> Confirmation | None:
         """The active confirmation with this code, else the latest one that had it."""
+        if not findable(code, 12):
+            return None
         with self.db.reading() as s:
             rows = s.scalars(select(ConfirmationRow).where(
                 ConfirmationRow.business_id == business_id, ConfirmationRow.code == code)

@@ -23,6 +23,7 @@ from gateway.core.normaliser import sha256_text
 from gateway.store.cache import TTLCache
 from gateway.store.convert import business_from_row, topics_to_json, wording_from_row
 from gateway.store.engine import Database
+from gateway.store.guards import findable
 from gateway.store.tables import AdminUserRow, ApiKeyRow, BusinessRow, LedgerHead, WordingRow
 
 Clock = Callable[[], datetime]
@@ -121,6 +122,8 @@ class SqlDirectory:
         return wording_from_row(row)
 
     def get_wording(self, wording_id: str) -> Wording | None:
+        if not findable(wording_id, 120):
+            return None
         def load() -> Wording | None:
             with self.db.reading() as s:
                 row = s.get(WordingRow, wording_id)
@@ -158,7 +161,7 @@ class SqlDirectory:
     def authenticate_api_key(self, key: str) -> tuple[Business, int] | None:
         """The business a key belongs to, with the key's id; None for any bad key."""
         parts = key.split("_")
-        if len(parts) < 3 or parts[0] != "og":
+        if len(parts) < 3 or parts[0] != "og" or not findable(parts[1], 16):
             return None
         digest = hashlib.sha256(key.encode()).hexdigest()
 
@@ -198,5 +201,7 @@ class SqlDirectory:
             raise Conflict("conflict", field="username", value=username) from None
 
     def get_admin(self, username: str) -> AdminUserRow | None:
+        if not findable(username, 120):
+            return None
         with self.db.reading() as s:
             return s.scalar(select(AdminUserRow).where(AdminUserRow.username == username))

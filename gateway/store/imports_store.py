@@ -17,6 +17,7 @@ from gateway.imports.rows import FileInfo
 from gateway.imports.texts import ImportBusy, ImportNotFound
 from gateway.store.bulk_store import BulkStore, BulkWriter
 from gateway.store.engine import Database
+from gateway.store.guards import findable
 from gateway.store.tables_imports import ImportErrorRow, ImportJobRow
 
 # (row, column, code, params, original values)
@@ -96,6 +97,8 @@ class ImportStore:
         return _job(row)
 
     def get_job(self, job_id: str, business_id: int | None = None) -> ImportJob:
+        if not findable(job_id, 40):
+            raise ImportNotFound(value=job_id[:40])
         with self.db.reading() as s:
             row = s.get(ImportJobRow, job_id)
         if row is None or (business_id is not None and row.business_id != business_id):
