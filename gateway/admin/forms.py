@@ -6,17 +6,32 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
+    Field,
     HiddenField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from gateway.core.limits import text_problem
+
+
+class Storable:
+    """No control characters (NUL and the like): what the database can keep and what logs,
+    CSV and screens show safely. ``multiline`` allows tab and line breaks."""
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, _form: FlaskForm, field: Field) -> None:
+        if field.data and text_problem(field.data, len(field.data), multiline=self.multiline):
+            raise ValidationError("Contains a control character. / 制御文字が含まれています。")
 
 
 class LoginForm(FlaskForm):
-    username = StringField(validators=[DataRequired(), Length(max=120)])
+    username = StringField(validators=[DataRequired(), Length(max=120), Storable()])
     password = PasswordField(validators=[DataRequired(), Length(max=1024)])
 
 
@@ -26,7 +41,7 @@ class ButtonForm(FlaskForm):
 
 class OptOutForm(FlaskForm):
     topics = HiddenField()  # filled from the checkboxes (request.form.getlist("topic"))
-    reason = StringField(validators=[Length(max=200)])
+    reason = StringField(validators=[Length(max=200), Storable()])
     confirm = BooleanField(validators=[DataRequired()])
     nonce = HiddenField(validators=[DataRequired(), Length(max=64)])
 
@@ -34,21 +49,22 @@ class OptOutForm(FlaskForm):
 class WordingForm(FlaskForm):
     kind = SelectField(validators=[DataRequired()])
     language = SelectField(validators=[DataRequired()])
-    text = TextAreaField(validators=[DataRequired(), Length(min=10, max=2000)])
+    text = TextAreaField(validators=[DataRequired(), Length(min=10, max=2000),
+                                     Storable(multiline=True)])
 
 
 class ApiKeyForm(FlaskForm):
-    label = StringField(validators=[Length(max=100)])
+    label = StringField(validators=[Length(max=100), Storable()])
 
 
 class PlacementForm(FlaskForm):
     """A new placement; the placements service checks the label and messages once more."""
 
     kind = SelectField(validators=[DataRequired()])
-    label = StringField(validators=[DataRequired(), Length(max=200)])
+    label = StringField(validators=[DataRequired(), Length(max=200), Storable()])
     topic = SelectField(validators=[Optional()])  # "" = no preset
-    message_ja = TextAreaField(validators=[Optional(), Length(max=500)])
-    message_en = TextAreaField(validators=[Optional(), Length(max=500)])
+    message_ja = TextAreaField(validators=[Optional(), Length(max=500), Storable(multiline=True)])
+    message_en = TextAreaField(validators=[Optional(), Length(max=500), Storable(multiline=True)])
 
 
 class RetireForm(FlaskForm):

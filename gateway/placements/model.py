@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 from gateway.core.codes import PLACEMENT_ALPHABET, find_placement_code, placement_token
 from gateway.core.consent import Business
 from gateway.core.errors import GatewayError, NotFound
+from gateway.core.limits import text_problem
 from gateway.placements.texts import ERRORS, PREFILLED, TOKEN_SUFFIX
 
 KINDS = ("store", "event", "poster", "website", "ad", "other")
@@ -185,10 +186,10 @@ def build_messages(business: Business, code: str,
             out[lang] = PREFILLED[lang].format(name=business.name, token=token)
             continue
         body = raw.strip()
-        if not body or len(body) > MAX_MESSAGE:
+        if not body or text_problem(body, MAX_MESSAGE, multiline=True):
             raise PlacementError("bad_field", field=f"messages.{lang}",
                                  field_name=f"messages.{lang}",
-                                 detail=f"1 to {MAX_MESSAGE} characters")
+                                 detail=f"1 to {MAX_MESSAGE} characters, no control characters")
         if not any(_fold(n) in _fold(body) for n in business.names if n.strip()):
             raise PlacementError("bad_field", field=f"messages.{lang}",
                                  field_name=f"messages.{lang}",

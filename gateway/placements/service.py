@@ -25,7 +25,7 @@ from PIL import Image, UnidentifiedImageError
 from gateway.core.codes import new_placement_code
 from gateway.core.consent import Business
 from gateway.core.errors import Conflict
-from gateway.core.limits import scrub
+from gateway.core.limits import scrub, text_problem
 from gateway.placements import fonts as qr_fonts
 from gateway.placements import qr, texts
 from gateway.placements.model import (
@@ -174,9 +174,9 @@ class PlacementService:
             raise PlacementError("bad_field", field="kind", field_name="kind",
                                  detail="one of " + ", ".join(KINDS))
         label = (label or "").strip()
-        if not label or len(label) > MAX_LABEL:
+        if not label or text_problem(label, MAX_LABEL):
             raise PlacementError("bad_field", field="label", field_name="label",
-                                 detail=f"1 to {MAX_LABEL} characters")
+                                 detail=f"1 to {MAX_LABEL} characters, no control characters")
         if topic is not None and topic not in business.topic_keys:
             raise PlacementError("bad_field", field="topic", field_name="topic",
                                  detail="one of " + ", ".join(business.topic_keys))

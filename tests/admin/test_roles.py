@@ -18,7 +18,7 @@ def admin_posts(app: Flask) -> list[str]:
     """Every POST route of the dashboard except sign-in and sign-out, with sample ids."""
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")
              and "POST" in (r.methods or ()) and r.endpoint not in SELF_POSTS]
-    return [re.sub(r"<int:[a-z_]+>", "1", r.rule) for r in rules]
+    return [re.sub(r"<(?:int|id):[a-z_]+>", "1", r.rule) for r in rules]
 
 
 def test_the_dashboard_has_the_expected_writes(app: Flask) -> None:
