@@ -46,12 +46,13 @@ def _window() -> tuple[datetime | None, datetime | None]:
         if raw:
             try:
                 parsed = datetime.fromisoformat(raw.replace("z", "Z"))
-            except ValueError:
+                # A zone that takes the time past year 1 or 9999 overflows: refuse it too.
+                parsed = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+            except (ValueError, OverflowError):
                 parsed = None
-            if parsed is None or parsed.tzinfo is None:
+            if parsed is None:
                 raise BadRequest("bad_field", field=name, field_name=name,
                                  detail="an ISO 8601 time with a zone, e.g. 2026-11-01T00:00:00Z")
-            parsed = parsed.astimezone(UTC)
         out.append(parsed)
     return out[0], out[1]
 

@@ -145,3 +145,12 @@ def test_a_broken_webhook_url_is_a_422_not_a_500(client: FlaskClient,
     res = post(client, auth, {"url": "http://[::1"}, "webhooks")
     assert res.status_code == 422
     assert res.get_json()["error"]["code"] == "webhook_url_invalid"
+
+
+@pytest.mark.parametrize("query", ["since=0566-05-19T06:01:00Z&until=0001-01-01T01:16:35%2B06:01",
+                                   "since=9999-12-31T23:59:59-05:00", "until=x"])
+def test_a_window_beyond_the_calendar_is_a_400(client: FlaskClient, auth: dict[str, str],
+                                               query: str) -> None:
+    """Found by the long fuzzing run (bench/fuzz.py): a zone that overflows the year."""
+    res = client.get(f"/api/v1/placements/funnel?{query}", headers=auth)
+    assert res.status_code == 400 and res.get_json()["error"]["field"] in ("since", "until")

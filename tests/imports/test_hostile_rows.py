@@ -62,10 +62,9 @@ def test_rows_the_database_refuses_go_to_the_report(gw: Any, business: Business,
     assert gw.store.count_events(business.id) == 5 and gw.store.verify("demo").ok
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite stores any length
 def test_a_value_postgresql_refuses_is_isolated(gw: Any, business: Business, tmp_path: Path,
                                                 monkeypatch: Any) -> None:
-    if gw.db.dialect != "postgresql":
-        pytest.skip("SQLite stores any length; the refusal is PostgreSQL's")
     monkeypatch.setitem(limits.MAX_LENGTH, "name", 10_000)  # let it past the checks
     bad = row("090-7777-9006", "offers", name="y" * 300)
     job = run(gw, business, write_csv(tmp_path / "f.csv", [*GOOD, bad]))
