@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from flask import Blueprint, Response, current_app, g, request, stream_with_context
 
 from gateway.core.consent import Action, Capture
+from gateway.core.eligibility import WINDOW
 from gateway.core.errors import InvalidCapture
 from gateway.core.revocation import sender_address
-from gateway.core.serialize import eligibility_json, event_json, ts
+from gateway.core.serialize import eligibility_json, event_json, link_json, ts
 from gateway.http import (
     BadRequest,
     business,
+    contact_key,
     error_json,
     field,
     fingerprint,
@@ -41,7 +43,8 @@ def capture_from(data: dict[str, Any], action: Action) -> Capture:
         field(data, "idempotency_key", str)
     return Capture(
         business=business().slug,
-        phone=field(data, "phone", str, required=True),
+        phone=field(data, "phone", str, default=""),
+        user_id=field(data, "user_id", str),
         country=field(data, "country", str),
         channel=channel,
         method=field(data, "method", str, default="checkbox" if channel == "checkout" else "api"),
@@ -87,14 +90,18 @@ def post_opt_out() -> Any:
 @bp.get("/eligibility")
 @require_key
 def get_eligibility() -> Any:
-    """May a template on ``topic`` be sent to ``phone``?"""
-    phone = request.args.get("phone")
+    """May a template on ``topic`` be sent to this person (``phone`` or ``user_id``)?"""
+    phone, user = request.args.get("phone"), request.args.get("user_id")
     topic = request.args.get("topic")
-    for name, value in (("phone", phone), ("topic", topic)):
-        if not value:
-            raise BadRequest("missing_field", field=name, field_name=name)
-    answer = gw().service.eligibility(business(), cast(str, phone), cast(str, topic),
-                                      request.args.get("country"), sender_param())
+    if not topic:
+        raise BadRequest("missing_field", field="topic", field_name="topic")
+    if not phone and not user:
+        raise BadRequest("missing_field", field="phone", field_name="phone or user_id")
+    if phone and user:
+        raise BadRequest("bad_field", field="user_id", field_name="user_id",
+                         detail="ask by phone or by user_id, not both")
+    answer = gw().service.eligibility(business(), phone, topic, request.args.get("country"),
+                                      sender_param(), user_id=user)
     return eligibility_json(answer)
 
 
@@ -136,8 +143,9 @@ def _lines(stream: Any, block: int = 1 << 20) -> Iterator[bytes]:
         yield rest
 
 
-def _ndjson_phones(stream: Any) -> Iterator[str]:
-    """Numbers from NDJSON lines: {"phone": "..."}, a JSON string, or a bare number."""
+def _ndjson_subjects(stream: Any) -> Iterator[str | tuple[str | None, str]]:
+    """Who each NDJSON line names: {"phone": "..."}, {"user_id": "..."}, a JSON string or a
+    bare value (a number, or a user ID recognised by its shape)."""
     for raw_line in _lines(stream):
         line = raw_line.strip()
         if not line:
@@ -151,8 +159,12 @@ def _ndjson_phones(stream: Any) -> Iterator[str]:
             except orjson.JSONDecodeError:
                 yield line.decode("utf-8", "replace")
                 continue
-            value = item.get("phone") if isinstance(item, dict) else item
-            yield value if isinstance(value, str) else ""
+            if isinstance(item, dict):
+                field = "user_id" if "user_id" in item and "phone" not in item else "phone"
+                value = item.get(field)
+                yield (field, value if isinstance(value, str) else "")
+            else:
+                yield item if isinstance(item, str) else ""
         else:
             yield line.decode("utf-8", "replace")
 
@@ -160,14 +172,15 @@ def _ndjson_phones(stream: Any) -> Iterator[str]:
 @bp.post("/eligibility")
 @require_key
 def post_eligibility_batch() -> Any:
-    """NDJSON in (one number a line), NDJSON out in the same order, for one topic."""
+    """NDJSON in (one number or user ID a line), NDJSON out in the same order, for one
+    topic."""
     topic = request.args.get("topic")
     if not topic:
         raise BadRequest("missing_field", field="topic", field_name="topic")
     biz = business()
     service = gw().service
     service._check_topic(biz, topic)  # fail before streaming starts
-    answers = service.eligibility_batch(biz, topic, _ndjson_phones(request.stream),
+    answers = service.eligibility_batch(biz, topic, _ndjson_subjects(request.stream),
                                         sender_param())
 
     def generate() -> Iterator[bytes]:
@@ -186,21 +199,23 @@ def post_eligibility_batch() -> Any:
 @bp.get("/contacts/<path:phone>")
 @require_key
 def get_contact(phone: str) -> Any:
-    """Current state per topic and every event, with source and evidence."""
-    e164, state, events = gw().service.contact(business(), phone)
-    window = None
-    if state.last_inbound_at is not None:
-        from gateway.core.service import WINDOW
-        window = state.last_inbound_at + WINDOW
+    """Current state per topic and every event (of every linked identifier, and the links),
+    with source and evidence; ``phone`` is a phone number or a WhatsApp user ID."""
+    phone, user = contact_key(phone)
+    asked, state, events = gw().service.contact(business(), phone, user_id=user)
+    window = state.last_inbound_at + WINDOW if state.last_inbound_at is not None else None
     return {
-        "phone": e164,
+        "phone": asked.value if asked.is_phone else None,
+        "user_id": None if asked.is_phone else asked.value,
         "business": business().slug,
         "name": state.name,
+        "username": state.username,
         "topics": {key: {"status": t.status, "since": ts(t.since), "event_id": t.event_id,
                          "channel": t.channel} for key, t in sorted(state.topics.items())},
         "last_inbound_at": ts(state.last_inbound_at),
         "window_open_until": ts(window),
         "events": [event_json(e, personal=True) for e in events],
+        "links": [link_json(e) for e in events if e.action is Action.LINK],
     }
 
 

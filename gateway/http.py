@@ -30,6 +30,7 @@ from werkzeug.routing import IntegerConverter
 from gateway.core.consent import Business
 from gateway.core.errors import GatewayError, InvalidCapture, Unauthorized
 from gateway.core.i18n import ERRORS, pick_language
+from gateway.core.identity import is_bsuid
 from gateway.core.limits import LINE_PATTERN, TEXT_PATTERN, check_text
 
 if TYPE_CHECKING:
@@ -178,6 +179,10 @@ def check_shape(data: Any, schema: Mapping[str, Any]) -> None:
     elif error.validator == "required":
         path.append(next(k for k in error.validator_value if k not in error.instance))
         code = "missing_field"
+    elif error.validator == "anyOf" and all(set(option) == {"required"}
+                                            for option in error.validator_value):
+        path.append(error.validator_value[0]["required"][0])  # e.g. phone (or user_id)
+        code = "missing_field"
     elif error.validator == "pattern" and error.validator_value in (LINE_PATTERN, TEXT_PATTERN):
         code = "control_character"
     else:
@@ -223,6 +228,12 @@ def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *,
         raise BadRequest("bad_field", field=name, field_name=name,
                          detail=f"expected {names.replace('str', 'a string')}")
     return value
+
+
+def contact_key(who: str) -> tuple[str, str | None]:
+    """(phone, user_id) for a path segment naming a person either way (told apart by shape:
+    a WhatsApp user ID is never read as a number)."""
+    return ("", who) if is_bsuid(who) else (who, None)
 
 
 def download(blocks: Iterator[bytes], mimetype: str, filename: str) -> Response:

@@ -30,6 +30,10 @@ def _phone_param(location: str) -> dict[str, Any]:
             "description": "E.164, or a national number in the business's country"}
 
 
+USER_ID_PATTERN = "^[A-Z]{2}\\.(ENT\\.)?[A-Za-z0-9]{1,128}$"
+USER_ID_PARAM = {"name": "user_id", "in": "query", "required": False,
+                 "schema": {"type": "string", "pattern": USER_ID_PATTERN},
+                 "description": "A WhatsApp business-scoped user ID (instead of phone)"}
 TOPIC_PARAM = {"name": "topic", "in": "query", "required": True, "schema": {"type": "string"}}
 SENDER_PARAM = {"name": "sender", "in": "query", "required": False, "schema": {"type": "string"},
                 "description": "The sender the template would go out from, e.g. "
@@ -37,11 +41,15 @@ SENDER_PARAM = {"name": "sender", "in": "query", "required": False, "schema": {"
 
 CAPTURE = {
     "type": "object",
-    "required": ["phone"],
+    "anyOf": [{"required": ["phone"]}, {"required": ["user_id"]}],
     "additionalProperties": False,
     "description": "Unknown fields are refused (400 unknown_field), never dropped.",
     "properties": {
         "phone": text_schema("phone", examples=["+819012345678", "090-1234-5678"]),
+        "user_id": {"type": "string", "pattern": USER_ID_PATTERN,
+                    "examples": ["JP.13491208655302741918"],
+                    "description": "WhatsApp business-scoped user ID, for a person known "
+                                   "without a number (with phone: the two are linked)"},
         "country": {"type": "string", "pattern": "^[A-Za-z]{2}$",
                     "description": "ISO 3166 alpha-2 for national numbers"},
         "topics": {"type": "array", "maxItems": MAX_TOPICS, "items": text_schema("topic"),
@@ -117,7 +125,11 @@ ELIGIBILITY = {
         "reason": {"type": "string", "enum": ["consented", "no_consent", "opted_out",
                                               "topic_not_chosen", "pending_confirmation"]},
         "rule": {"type": "string"},
-        "phone": {"type": "string"},
+        "phone": {"type": ["string", "null"]},
+        "user_id": {"type": ["string", "null"], "description": "When asked by user ID"},
+        "decided_by": {"type": ["string", "null"],
+                       "description": "The linked identifier the deciding event was "
+                                      "recorded under, when it is not the one asked"},
         "topic": {"type": "string"},
         "event_id": {"type": ["string", "null"]},
         "since": {"type": ["string", "null"], "format": "date-time"},
@@ -166,12 +178,18 @@ def spec(area_paths: Mapping[str, Any] | None = None) -> dict[str, Any]:
                                 "content": {JSON: {"schema": _ref("Capture")}}},
                 "responses": {**_created("Recorded"), **_errors(400, 401, 409, 413, 422)}}},
             "/eligibility": {
-                "get": {"summary": "May a template on this topic go to this number?",
-                        "parameters": [_phone_param("query"), TOPIC_PARAM, SENDER_PARAM],
+                "get": {"summary": "May a template on this topic go to this person?",
+                        "description": "Ask by phone or by user_id (one of them). Links "
+                                       "between a person's identifiers count: an opt-out "
+                                       "under any of them wins.",
+                        "parameters": [{**_phone_param("query"), "required": False},
+                                       USER_ID_PARAM, TOPIC_PARAM, SENDER_PARAM],
                         "responses": {"200": {"description": "The answer and its reason",
                                               "content": {JSON: {"schema": _ref("Eligibility")}}},
                                       **_errors(400, 401, 422)}},
-                "post": {"summary": "Batch: NDJSON numbers in, NDJSON answers out, in order",
+                "post": {"summary": "Batch: NDJSON numbers or user IDs in ({\"phone\": …}, "
+                                    "{\"user_id\": …} or a bare value), NDJSON answers out, "
+                                    "in order",
                          "parameters": [TOPIC_PARAM, SENDER_PARAM],
                          "requestBody": {"required": True, "content": {
                              "application/x-ndjson": {"schema": {"type": "string"}}}},
@@ -180,8 +198,11 @@ def spec(area_paths: Mapping[str, Any] | None = None) -> dict[str, Any]:
                                                    "schema": {"type": "string"}}}},
                                        **_errors(400, 401, 413, 422)}}},
             "/contacts/{phone}": {"get": {
-                "summary": "State per topic and every event of one number",
-                "parameters": [_phone_param("path")],
+                "summary": "State per topic and every event of one person, by phone number "
+                           "or WhatsApp user ID (with the events of linked identifiers and "
+                           "the links)",
+                "parameters": [{**_phone_param("path"),
+                                "description": "E.164, a national number, or a user ID"}],
                 "responses": {"200": {"description": "The contact",
                                       "content": {JSON: {"schema": {"type": "object"}}}},
                               **_errors(401, 404, 422)}}},

@@ -17,6 +17,9 @@ from typing import Any, TypeVar
 class Action(StrEnum):
     OPT_IN = "opt_in"
     OPT_OUT = "opt_out"
+    # Not a consent: two identifiers of one person (gateway.core.subjects), in the ledger
+    # like every proof. Never a capture's action.
+    LINK = "link"
 
 
 class Status(StrEnum):
@@ -129,7 +132,7 @@ class Capture:
     """What a channel adapter hands to the normaliser: raw, as the channel gave it."""
 
     business: str  # slug
-    phone: str
+    phone: str  # as given; "" when the person is known by user_id alone
     channel: str
     method: str
     action: str = Action.OPT_IN
@@ -150,6 +153,7 @@ class Capture:
     # SHA-256 of the request that carried it (API): the same idempotency key with another
     # request is a conflict, whatever field differs.
     fingerprint: str | None = None
+    user_id: str | None = None  # WhatsApp business-scoped user ID, when there is no phone
 
 
 @dataclass(frozen=True)
@@ -167,8 +171,8 @@ class ConsentEvent:
     event_id: str
     business_id: int
     business_slug: str
-    phone: str  # E.164
-    subject_ref: str  # keyed digest of the phone: what the ledger hashes (R9 vs. erasure)
+    phone: str  # E.164, "" for a subject known by user_id (or once erased)
+    subject_ref: str  # keyed digest of the identifier: what the ledger hashes (R9, erasure)
     action: Action
     status: Status
     topics: tuple[str, ...]
@@ -186,6 +190,7 @@ class ConsentEvent:
     sender: str | None = None
     actor: str | None = None
     fingerprint: str | None = None  # of the request (API); not part of the ledger entry
+    user_id: str | None = None  # the BSUID the subject is, when it is not a phone number
     # Set by the ledger when recorded:
     seq: int | None = None
     recorded_at: datetime | None = None
@@ -213,6 +218,8 @@ class Eligibility:
     since: datetime | None = None
     rule: str = ""
     window_open_until: datetime | None = None
+    user_id: str | None = None  # the BSUID asked about (phone is then "")
+    decided_by: str | None = None  # the identifier the deciding event was recorded under
 
 
 # What an event makes each of its topics.

@@ -32,6 +32,16 @@ ERRORS: dict[str, dict[str, str]] = {
         "ja": "{value} は{kind_ja}のため、WhatsApp のメッセージを受け取れません。"
         "携帯電話番号を入力してください。",
     },
+    "phone_is_user_id": {
+        "en": "“{value}” is a WhatsApp user ID, not a phone number: send it as user_id.",
+        "ja": "「{value}」は電話番号ではなく WhatsApp のユーザー ID です。user_id として送ってください。",
+    },
+    "invalid_user_id": {
+        "en": "“{value}” is not a WhatsApp user ID (two capital letters, a dot and up to 128 "
+              "letters or digits, such as JP.13491208655302741918).",
+        "ja": "「{value}」は WhatsApp のユーザー ID ではありません（例: JP.13491208655302741918 の"
+              "ように大文字2文字、ピリオド、128文字以内の英数字）。",
+    },
     "phone_missing": {
         "en": "Please enter your mobile phone number.",
         "ja": "携帯電話番号を入力してください。",

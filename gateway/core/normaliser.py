@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from gateway.core import identity
 from gateway.core.consent import (
     CHANNELS,
     METHODS,
@@ -39,7 +40,6 @@ from gateway.core.limits import (
     check_text,
     evidence_problem,
 )
-from gateway.core.phones import to_e164
 from gateway.core.revocation import scope_evidence
 
 # Clocks drift; a device a few minutes ahead is not an error worth refusing.
@@ -125,10 +125,20 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _subject(capture: Capture, business: Business) -> tuple[str, str | None]:
+    """(E.164, None) for a capture by phone, ("", BSUID) for one by user ID alone. With both,
+    the phone is the subject; the service links the user ID to it."""
+    if capture.phone or not capture.user_id:
+        return identity.phone(capture.phone, capture.country or business.country,
+                              wa_id=capture.phone_is_wa_id), None
+    return "", identity.user_id(capture.user_id)
+
+
 def check_fields(capture: Capture) -> None:
     """The storage limits of every text a capture carries (gateway.core.limits); channels
     check their input first, this is the last line before the ledger."""
     check_text(capture.phone, "phone")
+    check_optional(capture.user_id, "user_id")
     check_optional(capture.country, "country")
     check_optional(capture.idempotency_key, "idempotency_key")
     check_optional(capture.wording_id, "wording_id")
@@ -198,13 +208,14 @@ def normalise(
     try:
         action = Action(capture.action)
     except ValueError:
-        raise InvalidCapture("unknown_action", field="action", value=capture.action) from None
+        action = None
+    if action is None or action is Action.LINK:  # links are the service's, not a capture's
+        raise InvalidCapture("unknown_action", field="action", value=str(capture.action))
     if capture.channel not in allowed_channels:
         raise InvalidCapture("unknown_channel", field="channel", value=capture.channel)
     if capture.method not in METHODS:
         raise InvalidCapture("unknown_method", field="method", value=capture.method)
-    e164 = to_e164(capture.phone, capture.country or business.country,
-                   wa_id=capture.phone_is_wa_id)
+    e164, bsuid = _subject(capture, business)
     topics, all_topics = _topics(capture, business, action)
     if action is Action.OPT_IN and capture.evidence.get("pre_ticked") is True:
         raise InvalidCapture("pre_ticked", field="topics")  # R4
@@ -222,7 +233,7 @@ def normalise(
         raise InvalidWording("wording_missing", field="wording_id")
 
     key = (capture.idempotency_key or "").strip() or default_idempotency_key(
-        capture, e164, topics, occurred_at
+        capture, e164 or bsuid or "", topics, occurred_at
     )
     status = Status.PENDING if capture.pending and action is Action.OPT_IN else Status.CONFIRMED
     evidence = _plain(capture.evidence)
@@ -238,7 +249,7 @@ def normalise(
         business_id=business.id,
         business_slug=business.slug,
         phone=e164,
-        subject_ref=subject_ref(subject_key, business.id, e164),
+        subject_ref=subject_ref(subject_key, business.id, e164 or bsuid or ""),
         action=action,
         status=status,
         topics=topics,
@@ -256,4 +267,5 @@ def normalise(
         sender=capture.sender,
         actor=capture.actor,
         fingerprint=capture.fingerprint,
+        user_id=bsuid,
     )

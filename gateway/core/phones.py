@@ -12,6 +12,9 @@ from gateway.core.errors import InvalidPhone
 
 _PREFIXES = ("whatsapp:", "tel:", "sms:")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# A WhatsApp business-scoped user ID (gateway.core.identity): never read as a number, though
+# its digits could make one.
+BSUID_SHAPE = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
 
 # Types that can never hold a WhatsApp account; everything else is allowed.
 _REFUSED_TYPES = {
@@ -48,6 +51,8 @@ def to_e164(raw: str, country: str | None = None, *, wa_id: bool = False,
         if lowered.startswith(prefix):
             text = text[len(prefix):].strip()
             break
+    if BSUID_SHAPE.fullmatch(text):
+        raise InvalidPhone("phone_is_user_id", field="phone", value=text[:40])
     digits = re.sub(r"\D", "", text)
     if not digits:
         raise InvalidPhone("invalid_phone", field="phone", value=shown)

@@ -19,6 +19,7 @@ def event_json(event: ConsentEvent, *, personal: bool = False) -> dict[str, Any]
         "event_id": event.event_id,
         "business": event.business_slug,
         "phone": event.phone or None,
+        "user_id": event.user_id,
         "action": str(event.action),
         "status": str(event.status),
         "topics": list(event.topics),
@@ -41,12 +42,23 @@ def event_json(event: ConsentEvent, *, personal: bool = False) -> dict[str, Any]
     return out
 
 
+def link_json(event: ConsentEvent) -> dict[str, Any]:
+    """A link event as the person's contact view and receipt show it."""
+    link = event.evidence.get("link") or {}
+    return {"event_id": event.event_id, "kind": link.get("kind"),
+            "occurred_at": ts(event.occurred_at), "channel": event.channel,
+            "evidence": {k: v for k, v in event.evidence.items() if k != "link"},
+            "ledger": {"seq": event.seq, "hash": event.hash}}
+
+
 def eligibility_json(answer: Eligibility) -> dict[str, Any]:
     return {
         "allowed": answer.allowed,
         "reason": answer.reason,
         "rule": answer.rule,
-        "phone": answer.phone,
+        "phone": answer.phone or None,
+        "user_id": answer.user_id,
+        "decided_by": answer.decided_by,
         "topic": answer.topic,
         "event_id": answer.event_id,
         "since": ts(answer.since),

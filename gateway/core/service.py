@@ -7,11 +7,11 @@ runs the same against SQLAlchemy in production and against fakes in unit tests.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
-from gateway.core import ledger
+from gateway.core import identity, ledger
 from gateway.core.consent import (
     CHANNELS,
     Business,
@@ -21,6 +21,7 @@ from gateway.core.consent import (
     Recorded,
     Wording,
 )
+from gateway.core.eligibility import REASONS, WINDOW, answer, list_answer, topic_states
 from gateway.core.errors import (
     GatewayError,
     InvalidCapture,
@@ -28,23 +29,16 @@ from gateway.core.errors import (
     InvalidWording,
     NotFound,
 )
+from gateway.core.identity import Identifier
 from gateway.core.normaliser import normalise, sha256_text, subject_ref
 from gateway.core.phones import is_plain_e164, to_e164
-from gateway.core.revocation import describe
+from gateway.core.subjects import SAME, ContactState, Link, link_event, merge
 
 log = logging.getLogger("gateway.service")
 
 INLINE_DRAFT = "(inline)"  # id of an inline wording until the store files it
-WINDOW = timedelta(hours=24)  # R2: customer service window after the customer's message
 BULK_CHUNK = 2000
-
-REASONS = {
-    "consented": "R8: opted in to this topic",
-    "no_consent": "R1: templates need an opt-in, and none is recorded",
-    "opted_out": "R5: the latest event for this topic is an opt-out (opt-out wins)",
-    "topic_not_chosen": "R8/R11: the contact opted in, but not to this topic",
-    "pending_confirmation": "double opt-in: the number has not confirmed yet",
-}
+__all__ = ["REASONS", "WINDOW", "ConsentService", "ConsentStore"]
 
 
 class ConsentStore(Protocol):
@@ -64,6 +58,12 @@ class ConsentStore(Protocol):
                          ) -> dict[str, tuple[str, str, datetime] | None]: ...
     def bulk_sender_opt_outs(self, business_id: int, topic: str, sender: str,
                              refs: Sequence[str]) -> dict[str, tuple[datetime, str]]: ...
+    def links(self, business_id: int, refs: Iterable[str]) -> list[Link]: ...
+    def identifiers(self, business_id: int, refs: Iterable[str]) -> dict[str, str | None]: ...
+    def events_by_id(self, business: Business, event_ids: Sequence[str]
+                     ) -> list[ConsentEvent]: ...
+    def record_link(self, event: ConsentEvent, ends: tuple[Identifier, Identifier]
+                    ) -> Recorded: ...
 
 
 class ConsentService:
@@ -160,7 +160,16 @@ class ConsentService:
             raise InvalidCapture("suppressed_after_erasure", field="phone")
         digest = ledger.personal_digest(self.subject_key, event.personal)
         inline = wording if wording is not None and wording.id == INLINE_DRAFT else None
-        result = self.store.record(event, digest, inline)
+        result = self._notify(self.store.record(event, digest, inline))
+        if capture.phone and capture.user_id:  # seen together: one person, linked
+            self.link(business, Identifier(identity.PHONE, event.phone),
+                      Identifier(identity.USER_ID, identity.user_id(capture.user_id)),
+                      evidence={"seen_with_event": result.event.event_id},
+                      occurred_at=event.occurred_at, channel=capture.channel,
+                      actor=capture.actor)
+        return result
+
+    def _notify(self, result: Recorded) -> Recorded:
         if result.created:
             for listener in self.listeners:
                 try:
@@ -169,6 +178,52 @@ class ConsentService:
                     log.exception("consent listener %r failed", listener)
         return result
 
+    # -- people: subjects and the links between them ---------------------------------------
+
+    def identify(self, business: Business, *, phone: str | None = None,
+                 user_id: str | None = None, country: str | None = None) -> Identifier:
+        """The identifier a request names, checked (a BSUID is never read as a number)."""
+        return identity.identify(phone_raw=phone, user_id_raw=user_id,
+                                 country=country or business.country)
+
+    def linked(self, business_id: int, refs: Iterable[str]) -> list[Link]:
+        """Every link reachable from ``refs``: one query per step away from them."""
+        found: dict[tuple[str, str], Link] = {}
+        seen = set(refs)
+        frontier = set(seen)
+        while frontier:
+            step: set[str] = set()
+            for link in self.store.links(business_id, frontier):
+                if (link.a, link.b) in found:
+                    continue
+                found[(link.a, link.b)] = link
+                step |= {link.a, link.b} - seen
+            seen |= step
+            frontier = step
+        return list(found.values())
+
+    def person(self, business: Business, ref: str
+               ) -> tuple[ContactState, dict[str, ContactState], list[Link]]:
+        """The merged state deciding for subject ``ref`` (gateway.core.subjects.merge), the
+        state of each linked subject, and the links."""
+        links = self.linked(business.id, [ref])
+        refs = {ref} | {r for link in links for r in (link.a, link.b)}
+        states = {r: self.store.contact_state(business.id, r) for r in refs}
+        return merge(ref, states, links), states, links
+
+    def link(self, business: Business, one: Identifier, other: Identifier, kind: str = SAME,
+             *, evidence: Mapping[str, Any], occurred_at: datetime, channel: str = "whatsapp",
+             actor: str | None = None) -> Recorded | None:
+        """Record that ``one`` and ``other`` are one person (``same``) or that ``one``
+        became ``other`` (``moved``), with the delivery that shows it; once per pair."""
+        ref_one, ref_other = self.ref(business, one.value), self.ref(business, other.value)
+        if ref_one == ref_other:
+            return None
+        event = link_event(business, ref_one, ref_other, kind, ends=(one, other),
+                           occurred_at=min(occurred_at, self.clock()), evidence=evidence,
+                           channel=channel, actor=actor)
+        return self._notify(self.store.record_link(event, (one, other)))
+
     # -- eligibility ----------------------------------------------------------------------
 
     def _check_topic(self, business: Business, topic: str) -> None:
@@ -176,102 +231,116 @@ class ConsentService:
             raise InvalidTopics("unknown_topic", field="topic", value=topic,
                                 allowed=", ".join(business.topic_keys))
 
-    def eligibility(self, business: Business, phone: str, topic: str,
-                    country: str | None = None, sender: str | None = None) -> Eligibility:
-        """May a template on ``topic`` go to ``phone`` (from ``sender``) now? With the rule."""
-        answer = self._eligibility(business, phone, topic, country, sender)
+    def eligibility(self, business: Business, phone: str | None, topic: str,
+                    country: str | None = None, sender: str | None = None, *,
+                    user_id: str | None = None) -> Eligibility:
+        """May a template on ``topic`` go to this person (by ``phone`` or ``user_id``) from
+        ``sender`` now? With the rule, over every identifier linked to the one asked."""
+        self._check_topic(business, topic)
+        asked = self.identify(business, phone=phone, user_id=user_id, country=country)
+        ref = self.ref(business, asked.value)
+        merged, states, _links = self.person(business, ref)
+        result = answer(business, asked, ref, merged, states, topic, sender, self.clock())
         # Only "allowed" answers can break the honour deadline, so only they are kept.
-        if self.answer_log is not None and answer.allowed:
-            self.answer_log(business.id, self.ref(business, answer.phone), answer, sender)
-        return answer
+        if self.answer_log is not None and result.allowed:
+            self.answer_log(business.id, ref, result, sender)
+        return result
 
-    def _eligibility(self, business: Business, phone: str, topic: str, country: str | None,
-                     sender: str | None) -> Eligibility:
-        self._check_topic(business, topic)
-        e164 = to_e164(phone, country or business.country)
-        state = self.store.contact_state(business.id, self.ref(business, e164))
-        window = None
-        if state.last_inbound_at is not None and state.last_inbound_at + WINDOW > self.clock():
-            window = state.last_inbound_at + WINDOW
-        row = state.topics.get(topic)
-        if not state.exists or not state.topics:
-            return Eligibility(False, "no_consent", e164, topic, rule=REASONS["no_consent"],
-                               window_open_until=window)
-        if row is None:
-            return Eligibility(False, "topic_not_chosen", e164, topic,
-                               rule=REASONS["topic_not_chosen"], window_open_until=window)
-        reason = {"opted_in": "consented", "pending": "pending_confirmation",
-                  "opted_out": "opted_out"}[row.status]
-        rule = describe(None, row.channel) if reason == "opted_out" else REASONS[reason]
-        blocked = state.sender_opt_outs.get((topic, sender)) if sender else None
-        if reason == "consented" and blocked is not None and blocked[0] >= row.since:
-            return Eligibility(False, "opted_out", e164, topic, blocked[1], blocked[0],
-                               describe({"applies_to": "sender", "sender": sender,
-                                         "rule": business.opt_out_scope}, "this sender"), window)
-        return Eligibility(reason == "consented", reason, e164, topic, row.event_id, row.since,
-                           rule, window)
-
-    def eligibility_batch(self, business: Business, topic: str, phones: Iterable[str],
+    def eligibility_batch(self, business: Business, topic: str,
+                          items: Iterable[str | tuple[str | None, str]],
                           sender: str | None = None) -> Iterator[dict[str, Any]]:
-        """Answer a campaign list in order, one dict per input; bad numbers get an error."""
+        """Answer a campaign list in order, one dict per input; bad identifiers get an error.
+
+        An item is a raw string (a number, or a user ID by its shape) or (field, raw) with
+        field "phone" or "user_id" (a BSUID is never accepted as a phone and vice versa)."""
         self._check_topic(business, topic)
-        batch: list[str] = []
-        for phone in phones:
-            batch.append(phone)
+        batch: list[str | tuple[str | None, str]] = []
+        for item in items:
+            batch.append(item)
             if len(batch) >= BULK_CHUNK:
                 yield from self._answer_chunk(business, topic, batch, sender)
                 batch = []
         if batch:
             yield from self._answer_chunk(business, topic, batch, sender)
 
-    def _answer_chunk(self, business: Business, topic: str, phones: list[str],
-                      sender: str | None) -> Iterator[dict[str, Any]]:
-        parsed: list[tuple[str, str | None, GatewayError | None]] = []
-        for raw in phones:
+    def _parse_item(self, business: Business, item: str | tuple[str | None, str]
+                    ) -> Identifier:
+        field, raw = item if isinstance(item, tuple) else (None, item)
+        if field == "user_id" or (field is None and identity.is_bsuid(raw)):
+            return Identifier(identity.USER_ID, identity.user_id(raw))
+        # Plain E.164 is what campaign tools send; skip the full parse for it.
+        return Identifier(identity.PHONE, raw if is_plain_e164(raw)
+                          else to_e164(raw, business.country))
+
+    def _answer_chunk(self, business: Business, topic: str,
+                      items: list[str | tuple[str | None, str]], sender: str | None
+                      ) -> Iterator[dict[str, Any]]:
+        parsed: list[tuple[Any, Identifier | None, GatewayError | None]] = []
+        for item in items:
             try:
-                # Plain E.164 is what campaign tools send; skip the full parse for it.
-                e164 = raw if is_plain_e164(raw) else to_e164(raw, business.country)
-                parsed.append((raw, e164, None))
+                parsed.append((item, self._parse_item(business, item), None))
             except GatewayError as exc:
-                parsed.append((raw, None, exc))
-        refs = {e164: self.ref(business, e164) for _, e164, _ in parsed if e164}
-        states = self.store.bulk_topic_state(business.id, topic, list(refs.values()))
+                parsed.append((item, None, exc))
+        refs = {who.value: self.ref(business, who.value) for _, who, _ in parsed if who}
+        links = self.linked(business.id, refs.values())
+        every = set(refs.values()) | {r for link in links for r in (link.a, link.b)}
+        rows = self.store.bulk_topic_state(business.id, topic, list(every))
         blocked = self.store.bulk_sender_opt_outs(business.id, topic, sender,
-                                                  list(refs.values())) if sender else {}
+                                                  list(every)) if sender else {}
+        people = self._linked_people(business, topic, refs.values(), links, rows, blocked,
+                                     sender)
         log: list[tuple[str, str, bool, str]] = []
-        for raw, e164, error in parsed:
-            if error is not None or e164 is None:
+        for raw, who, error in parsed:
+            if error is not None or who is None:
                 assert error is not None
-                yield {"phone": raw, "allowed": False, "error": {
+                shown = raw[1] if isinstance(raw, tuple) else raw
+                yield {"phone": shown, "allowed": False, "error": {
                     "code": error.code, "message": error.message("en")}}
                 continue
-            ref = refs[e164]
-            state = states.get(ref, ...)
-            if state is ...:
-                answer: dict[str, Any] = {"phone": e164, "allowed": False,
-                                          "reason": "no_consent"}
-            elif state is None:
-                answer = {"phone": e164, "allowed": False, "reason": "topic_not_chosen"}
+            ref = refs[who.value]
+            if ref in people:
+                line = list_answer(who, *people[ref])
             else:
-                status, event_id, since = state
-                reason = {"opted_in": "consented", "pending": "pending_confirmation",
-                          "opted_out": "opted_out"}[status]
-                block = blocked.get(ref)
-                if reason == "consented" and block is not None and block[0] >= since:
-                    reason, event_id = "opted_out", block[1]
-                answer = {"phone": e164, "allowed": reason == "consented", "reason": reason,
-                          "event_id": event_id}
-            if answer["allowed"]:
-                log.append((ref, topic, True, answer["reason"]))
-            yield answer
+                line = list_answer(who, rows.get(ref, ...), blocked.get(ref))
+            if line["allowed"]:
+                log.append((ref, topic, True, line["reason"]))
+            yield line
         if self.bulk_answer_log is not None and log:
             self.bulk_answer_log(business.id, log, sender)
 
-    def contact(self, business: Business, phone: str) -> tuple[str, Any, list[ConsentEvent]]:
-        """E.164, current state per topic and every event of one number."""
-        e164 = to_e164(phone, business.country)
-        ref = self.ref(business, e164)
-        state = self.store.contact_state(business.id, ref)
-        if not state.exists:
-            raise NotFound("contact_unknown", field="phone")
-        return e164, state, self.store.contact_events(business, ref)
+    def _linked_people(self, business: Business, topic: str, asked: Iterable[str],
+                       links: list[Link], rows: Mapping[str, Any],
+                       blocked: Mapping[str, tuple[datetime, str]], sender: str | None
+                       ) -> dict[str, tuple[Any, tuple[datetime, str] | None, str | None]]:
+        """For each asked subject with links: (row, sender block, decided_by) of its person."""
+        if not links:
+            return {}
+        touched = {r for link in links for r in (link.a, link.b)}
+        known = self.store.identifiers(business.id, touched)
+        states = topic_states(topic, rows, blocked, sender, known)
+        out = {}
+        for ref in set(asked) & touched:
+            person = merge(ref, states, links)
+            found = person.topics.get(topic)
+            row = ... if not person.exists else \
+                (found.status, found.event_id, found.since) if found else None
+            via = found.via if found is not None and found.via != ref else None
+            out[ref] = (row, person.sender_opt_outs.get((topic, sender or "")),
+                        known.get(via) if via else None)
+        return out
+
+    def contact(self, business: Business, phone: str, *, user_id: str | None = None
+                ) -> tuple[Identifier, ContactState, list[ConsentEvent]]:
+        """Who, the person's merged state per topic and every event of the subject and the
+        subjects linked to it (with the link events), in the order the customer acted."""
+        asked = self.identify(business, phone=phone or None, user_id=user_id)
+        ref = self.ref(business, asked.value)
+        merged, states, links = self.person(business, ref)
+        if not states[ref].exists:
+            raise NotFound("contact_unknown", field="user_id" if user_id else "phone")
+        events = [e for r in sorted(states) for e in self.store.contact_events(business, r)]
+        seen = {e.event_id for e in events}
+        events += self.store.events_by_id(business, [link.event_id for link in links
+                                                     if link.event_id not in seen])
+        events.sort(key=lambda e: (e.occurred_at, e.seq or 0))
+        return asked, merged, events

@@ -42,7 +42,7 @@ class Inbound:
     provider: str  # "twilio" or "meta"
     message_id: str  # MessageSid / wamid: the idempotency key of anything it causes
     channel: str  # "sms" or "whatsapp"
-    phone: str  # E.164
+    phone: str  # E.164; "" for a person WhatsApp shows by user ID alone (a username user)
     occurred_at: datetime
     text: str = ""
     button_id: str | None = None  # interactive reply id (ours: topics:all, topic:<key>, optin:no)
@@ -53,6 +53,18 @@ class Inbound:
     attribution: Mapping[str, Any] | None = None  # {"channel": "ad"|"qr"|"link", "evidence"}
     confirmation: bool | None = None  # a confirm:NNNNNN code was found: did it confirm?
     interactive: bool = False  # the provider can show lists (Meta)
+    user_id: str | None = None  # the WhatsApp business-scoped user ID (BSUID), if given
+    parent_user_id: str | None = None  # CC.ENT.… for linked portfolios, if given
+
+    @property
+    def who(self) -> str:
+        """The identifier the message is recorded under: the number, else the user ID."""
+        return self.phone or self.user_id or ""
+
+    def subject(self) -> dict[str, Any]:
+        """A Capture's who: by phone (the service links a user ID seen with it), else by
+        user ID alone; never a made-up number."""
+        return {"phone": self.phone} if self.phone else {"phone": "", "user_id": self.user_id}
 
 
 @dataclass(frozen=True)
@@ -202,7 +214,7 @@ class _Dialog:
                 **extra: Any) -> Capture:
         i = self.inbound
         return Capture(
-            business=self.b.slug, phone=i.phone, channel=i.channel,
+            business=self.b.slug, **i.subject(), channel=i.channel,
             method="button" if i.button_id else "keyword", action=Action.OPT_OUT,
             topics=topics, occurred_at=i.occurred_at, language=self.lang,
             idempotency_key=f"{i.provider}:{i.message_id}",
@@ -219,7 +231,7 @@ class _Dialog:
         for key, value in dict(attribution.get("evidence") or {}).items():
             evidence.setdefault(key, value)
         return Capture(
-            business=self.b.slug, phone=i.phone,
+            business=self.b.slug, **i.subject(),
             channel=str(attribution.get("channel") or i.channel),
             method="button" if i.button_id else "keyword", action=Action.OPT_IN,
             topics=topics, wording_id=self.state.wording_id, language=self.lang,

@@ -17,8 +17,10 @@ from typing import Any, Protocol
 
 from gateway.core.codes import find_confirmation_code, find_placement_code
 from gateway.core.consent import Action, Business, Capture, ConsentEvent, Recorded
+from gateway.core.identity import PHONE, USER_ID, Identifier, is_bsuid
 from gateway.core.phones import mask
 from gateway.core.service import ConsentService
+from gateway.core.subjects import MOVED, SAME
 from gateway.messaging.conversation import Choice, Context, Inbound, Reply, State, advance, is_fresh
 from gateway.messaging.whatsapp_send import KIND as WHATSAPP_SEND
 
@@ -62,6 +64,12 @@ class Handled:
     intent: str = ""
 
 
+def _who(identifier: str) -> dict[str, Any]:
+    """A Capture's who for a provider signal naming a number or a WhatsApp user ID."""
+    return {"phone": "", "user_id": identifier} if is_bsuid(identifier) else \
+        {"phone": identifier}
+
+
 def reply_to_json(reply: Reply) -> dict[str, Any]:
     return {"text": reply.text, "button": reply.button, "section": reply.section,
             "choices": [dataclasses.asdict(c) for c in reply.choices]}
@@ -94,6 +102,7 @@ class Messaging:
         claim = self.store.claim_inbound(inbound.provider, inbound.message_id, business.id)
         if not claim.new:
             return Handled(self._stored_reply(inbound, claim), duplicate=True)
+        self.link_seen(business, inbound)
         try:
             handled, ref, state = self._handle(business, inbound)
             # The dialog state and the stored reply commit together.
@@ -115,22 +124,24 @@ class Messaging:
         return tuple(reply_from_json(r) for r in claim.reply)
 
     def _handle(self, business: Business, inbound: Inbound) -> tuple[Handled, str, State]:
-        ref = self.service.ref(business, inbound.phone)
+        ref = self.service.ref(business, inbound.who)
         if inbound.channel == "whatsapp":  # R2: the 24-hour window opens now
-            self.consent_store.touch_inbound(business.id, ref, inbound.phone, inbound.occurred_at)
+            self.consent_store.touch_inbound(business.id, ref, inbound.phone or None,
+                                             inbound.occurred_at, user_id=inbound.user_id
+                                             if not inbound.phone else None)
         state = self.store.load_conversation(business.id, ref, inbound.channel, inbound.sender)
         now = self.service.clock()
         inbound = self._confirm(business, inbound)
         if is_fresh(state, now) and not inbound.attribution:
             inbound = self._attribute(business, inbound)
-        contact = self.consent_store.contact_state(business.id, ref)
+        contact = self.service.person(business, ref)[0]  # with linked identifiers
         opted_in = frozenset(t for t, s in contact.topics.items() if s.status == "opted_in")
         ctx = Context(wording=lambda kind, lang: self.consent_store.current_wording(
             business.id, kind, lang), opted_in=opted_in, now=now)
         outcome = advance(business, state, inbound, ctx)
         recorded = tuple(self.service.capture(c, business) for c in outcome.captures)
         log.info("%s %s from %s: %s, %d event(s)", inbound.provider, inbound.channel,
-                 mask(inbound.phone), outcome.intent, len(recorded))
+                 mask(inbound.who), outcome.intent, len(recorded))
         return Handled(outcome.replies, recorded=recorded, intent=outcome.intent), ref, \
             outcome.state
 
@@ -138,8 +149,8 @@ class Messaging:
         """A double opt-in code sent from WhatsApp proves the number (area *web*)."""
         code = find_confirmation_code(inbound.text) if inbound.channel == "whatsapp" else None
         confirmations = self._peer("confirmations")
-        if code is None or confirmations is None:
-            return inbound
+        if code is None or confirmations is None or not inbound.phone:
+            return inbound  # a code proves a number: without one there is nothing to prove
         result = confirmations.confirm(
             business, code, inbound.phone,
             evidence={"provider": inbound.provider, "message_id": inbound.message_id,
@@ -168,6 +179,33 @@ class Messaging:
             self.outbox.enqueue(WHATSAPP_SEND, {"phone_number_id": phone_number_id,
                                                 "message": body},
                                 dedupe_key=f"{message_id}:reply:{n}", business_id=business.id)
+
+    # -- identities ---------------------------------------------------------------------
+
+    def link_seen(self, business: Business, inbound: Inbound) -> None:
+        """A message that shows a number and a user ID (and a parent ID) together: one
+        person. Recorded once per pair, with this message as the evidence."""
+        evidence = {"provider": inbound.provider, "message_id": inbound.message_id}
+        ends = [Identifier(PHONE, inbound.phone) if inbound.phone else None,
+                Identifier(USER_ID, inbound.user_id) if inbound.user_id else None,
+                Identifier(USER_ID, inbound.parent_user_id) if inbound.parent_user_id
+                else None]
+        present = [end for end in ends if end is not None]
+        for other in present[1:]:
+            self.service.link(business, present[0] if other is present[1] else present[1],
+                              other, SAME, evidence=evidence, occurred_at=inbound.occurred_at,
+                              channel=inbound.channel, actor=inbound.provider)
+
+    def identity_change(self, business: Business, old: Identifier, new: Identifier, *,
+                        evidence: Mapping[str, Any], occurred_at: datetime,
+                        also: Identifier | None = None) -> None:
+        """WhatsApp says the person's number or user ID changed: old -> new (``moved``);
+        ``also``: another identifier the new one comes with (the new number's user ID)."""
+        self.service.link(business, old, new, MOVED, evidence=evidence, occurred_at=occurred_at,
+                          actor="meta")
+        if also is not None:
+            self.service.link(business, new, also, SAME, evidence=evidence,
+                              occurred_at=occurred_at, actor="meta")
 
     # -- provider signals -------------------------------------------------------------------
 
@@ -205,7 +243,7 @@ class Messaging:
                 if topic in carried:
                     restorable[topic] = carried[topic]
         capture = Capture(
-            business=business.slug, phone=phone, channel="whatsapp", method="provider",
+            business=business.slug, **_who(phone), channel="whatsapp", method="provider",
             action=Action.OPT_OUT, topics=marketing, occurred_at=occurred_at,
             idempotency_key=key, sender=sender, actor=actor,
             evidence={**evidence, "signal": signal, "restorable": restorable})
@@ -241,7 +279,7 @@ class Messaging:
         for n, wording_id in enumerate(sorted(groups)):
             original, topics = groups[wording_id]
             capture = Capture(
-                business=business.slug, phone=phone, channel="whatsapp", method="provider",
+                business=business.slug, **_who(phone), channel="whatsapp", method="provider",
                 action=Action.OPT_IN, topics=tuple(topics),
                 wording_id=wording_id, language=original.language, occurred_at=occurred_at,
                 idempotency_key=f"{key}:{n}", sender=sender, actor="meta",
@@ -263,7 +301,7 @@ class Messaging:
         if channel == "sms" and business.settings.get("sms_opt_out_ends_whatsapp") is False:
             return None
         capture = Capture(
-            business=business.slug, phone=phone, channel=channel, method="provider",
+            business=business.slug, **_who(phone), channel=channel, method="provider",
             action=Action.OPT_OUT, topics=None, occurred_at=occurred_at, idempotency_key=key,
             sender=sender, actor="twilio", evidence={**evidence, "signal": signal})
         return self.service.capture(capture, business)

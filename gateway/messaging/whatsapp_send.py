@@ -17,6 +17,7 @@ import requests
 from gateway.core.config import Settings
 from gateway.core.consent import Business
 from gateway.core.outbox import GiveUp, OutboxItem, RetryLater
+from gateway.core.phones import BSUID_SHAPE
 from gateway.messaging.conversation import Reply
 
 log = logging.getLogger("gateway.whatsapp_send")
@@ -28,8 +29,11 @@ TEXT_MAX = 4096
 
 
 def graph_messages(to: str, reply: Reply) -> list[dict[str, Any]]:
-    """The Graph API request bodies for one reply (a list when it offers choices)."""
-    base = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
+    """The Graph API request bodies for one reply (a list when it offers choices). ``to``:
+    the digits of a number, or a WhatsApp user ID, which goes as ``recipient`` (a person
+    with a username may have no number the business can see)."""
+    address = {"recipient": to} if BSUID_SHAPE.fullmatch(to) else {"to": to}
+    base = {"messaging_product": "whatsapp", "recipient_type": "individual", **address}
     if not reply.choices:
         return [{**base, "type": "text", "text": {"body": reply.text[:TEXT_MAX],
                                                   "preview_url": False}}]

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, g, jsonify, render_template, request
 from gateway.core.consent import Business
 from gateway.core.i18n import LANGUAGES, pick_language
 from gateway.core.serialize import ts
-from gateway.http import BadRequest, business, field, gw, json_body, require_key
+from gateway.http import BadRequest, business, contact_key, field, gw, json_body, require_key
 from gateway.proof.openapi import ERASE, NOTES, WEBHOOK
 from gateway.proof.receipt_page import receipt_page
 from gateway.proof.service import ProofService
@@ -54,7 +54,8 @@ def get_receipt(phone: str) -> Any:
         raise BadRequest("bad_field", field="format", field_name="format",
                          detail="use json or html")
     lang = _lang(biz)
-    receipt = proof().receipt(biz, phone, copy=copy, lang=lang)
+    number, user = contact_key(phone)
+    receipt = proof().receipt(biz, number, copy=copy, lang=lang, user_id=user)
     if fmt == "html":
         response = Response(render_receipt(receipt, biz, lang), mimetype="text/html")
         response.headers["Cache-Control"] = "no-store"
@@ -66,7 +67,8 @@ def get_receipt(phone: str) -> Any:
 @require_key
 def get_export(phone: str) -> Any:
     """Everything held on one number, for a data-access request."""
-    response = jsonify(proof().export(business(), phone))
+    number, user = contact_key(phone)
+    response = jsonify(proof().export(business(), number, user_id=user))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -77,7 +79,8 @@ def post_erase(phone: str) -> Any:
     """Erase one person's personal data; the proof stays, re-import is blocked."""
     data = json_body(ERASE) if request.get_data(cache=True).strip() else {}
     reason = field(data, "reason", str, default="request")
-    return proof().erase(business(), phone, actor=_actor(), reason=reason)
+    number, user = contact_key(phone)
+    return proof().erase(business(), number, actor=_actor(), reason=reason, user_id=user)
 
 
 # -- ledger -----------------------------------------------------------------------------------

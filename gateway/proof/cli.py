@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gateway.core.errors import GatewayError
+from gateway.core.identity import is_bsuid
 
 
 def _proof() -> Any:
@@ -24,6 +25,11 @@ def _business(slug: str) -> Any:
     if business is None:
         raise click.ClickException(f"no business {slug!r}")
     return business
+
+
+def _who(raw: str) -> tuple[str, str | None]:
+    """(phone, user_id): a WhatsApp user ID is told apart from a number by its shape."""
+    return ("", raw) if is_bsuid(raw) else (raw, None)
 
 
 def _sign_all(slug: str | None, force: bool) -> None:
@@ -67,13 +73,16 @@ def checkpoint(slug: str | None, every: int, force: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation")
 @with_appcontext
 def erase(slug: str, phone: str, reason: str, actor: str, yes: bool) -> None:
-    """Erase PHONE's personal data at SLUG; the proof and a suppression record stay."""
+    """Erase PHONE's personal data at SLUG (PHONE may be a WhatsApp user ID), under every
+    identifier linked to it; the proof and a suppression record stay."""
     business = _business(slug)
     if not yes:
         click.confirm(f"Erase the personal data of {phone} at {business.name}? This cannot be "
                       "undone", abort=True)
     try:
-        result = _proof().erase(business, phone, actor=f"cli:{actor}", reason=reason)
+        number, user = _who(phone)
+        result = _proof().erase(business, number, actor=f"cli:{actor}", reason=reason,
+                                user_id=user)
     except GatewayError as exc:
         raise click.ClickException(exc.message("en")) from None
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -84,9 +93,10 @@ def erase(slug: str, phone: str, reason: str, actor: str, yes: bool) -> None:
 @click.argument("phone")
 @with_appcontext
 def export_contact(slug: str, phone: str) -> None:
-    """Print everything held on PHONE at SLUG as JSON (data-access request)."""
+    """Print everything held on PHONE (or a WhatsApp user ID) at SLUG as JSON."""
     try:
-        data = _proof().export(_business(slug), phone)
+        number, user = _who(phone)
+        data = _proof().export(_business(slug), number, user_id=user)
     except GatewayError as exc:
         raise click.ClickException(exc.message("en")) from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -63,6 +63,7 @@ class ConsentReads(Protocol):
     def get_wording(self, wording_id: str) -> Wording | None: ...
     def contact_state(self, business_id: int, subject_ref: str) -> Any: ...
     def contact_events(self, business: Business, subject_ref: str) -> list[ConsentEvent]: ...
+    def identifiers(self, business_id: int, refs: Iterable[str]) -> dict[str, str | None]: ...
 
 
 class Outbox(Protocol):

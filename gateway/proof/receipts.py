@@ -16,6 +16,7 @@ from typing import Any
 
 from gateway.core import ledger
 from gateway.core.consent import Action, Business, ConsentEvent, Status, Wording
+from gateway.core.identity import is_bsuid
 from gateway.core.phones import mask
 from gateway.proof import checkpoints, merkle
 from gateway.proof.records import CheckpointRecord, LedgerEntry
@@ -44,6 +45,8 @@ def _epoch(ts: datetime) -> int:
 
 
 def _event_state(event: ConsentEvent, earlier_given: set[str]) -> str:
+    if event.action is Action.LINK:
+        return "x-ocg:IdentifiersLinked"  # not a consent: two identifiers of this person
     if event.action is Action.OPT_OUT:
         return "dpv:ConsentWithdrawn"
     if event.status is Status.PENDING:
@@ -78,6 +81,7 @@ def _event_json(event: ConsentEvent, entry: LedgerEntry | None, wording: Wording
                       text.encode()).hexdigest() == event.wording.sha256}
     out: dict[str, Any] = {
         "eventId": event.event_id,
+        "subjectRef": event.subject_ref,  # which of the person's identifiers it was under
         "eventState": state,
         "eventType": consent_type(event.method) if event.action is Action.OPT_IN else None,
         "action": str(event.action),
@@ -102,18 +106,30 @@ def _event_json(event: ConsentEvent, entry: LedgerEntry | None, wording: Wording
     return out
 
 
+def shown(identifier: str | None, customer: bool) -> str | None:
+    """An identifier as a receipt copy shows it: whole for the person, masked for others."""
+    if not identifier or customer:
+        return identifier
+    if is_bsuid(identifier):
+        return identifier[:5] + "*" * max(len(identifier) - 7, 0) + identifier[-2:]
+    return mask(identifier)
+
+
 def build_receipt(*, business: Business, e164: str, subject_ref: str,
                   events: Sequence[ConsentEvent], state: Mapping[str, Mapping[str, Any]],
                   wordings: Mapping[str, Wording], entries: Mapping[str, LedgerEntry],
                   checkpoint: CheckpointRecord | None,
                   proofs: Mapping[str, Sequence[bytes]], public_key: Mapping[str, Any] | None,
                   copy: str, lang: str, generated_at: datetime,
-                  erased_at: datetime | None = None) -> dict[str, Any]:
-    """The receipt of one contact: every event, its notice, evidence and ledger proof.
+                  erased_at: datetime | None = None,
+                  identifiers: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """The receipt of one person: every event, its notice, evidence and ledger proof.
 
-    ``copy`` is ``"customer"`` (full number and personal data, for the person themself) or
-    ``"auditor"`` (masked number, no personal data). ``state`` maps topic -> status, since,
-    event_id; ``proofs`` maps event_id -> Merkle audit path against ``checkpoint``.
+    ``e164`` is the identifier asked about: a phone number or a WhatsApp user ID.
+    ``copy`` is ``"customer"`` (full identifiers and personal data, for the person themself)
+    or ``"auditor"`` (masked, no personal data). ``state`` maps topic -> status, since,
+    event_id; ``proofs`` maps event_id -> Merkle audit path against ``checkpoint``;
+    ``identifiers`` maps each linked subject ref to its phone number or user ID.
     """
     customer = copy == "customer"
     ordered = sorted(events, key=lambda e: (e.occurred_at, e.seq or 0))
@@ -144,7 +160,7 @@ def build_receipt(*, business: Business, e164: str, subject_ref: str,
             "purpose": topic.label(lang) if topic else key,
             "purposeCategory": [category],
             "consentType": "EXPLICIT",
-            "piiCategory": ["phone number"],
+            "piiCategory": ["WhatsApp user ID" if is_bsuid(e164) else "phone number"],
             "primaryPurpose": category == "utility",
             "termination": TERMINATION.get(lang, TERMINATION["en"]),
             "thirdPartyDisclosure": True,
@@ -168,7 +184,7 @@ def build_receipt(*, business: Business, e164: str, subject_ref: str,
         "consentTimestamp": _epoch(anchor.occurred_at) if anchor else None,
         "collectionMethod": anchor.channel if anchor else None,
         "consentReceiptID": str(receipt_id),
-        "piiPrincipalId": e164 if customer else mask(e164),
+        "piiPrincipalId": shown(e164, customer),
         "piiControllers": [{
             "piiController": business.name,
             "contact": settings.get("privacy_contact") or business.name,
@@ -198,6 +214,13 @@ def build_receipt(*, business: Business, e164: str, subject_ref: str,
                              "topics": list(e.topics), "allTopics": e.all_topics}
                             for e in ordered if e.action is Action.OPT_OUT],
             "withdrawal": withdraw,
+            "identifiers": [{"subjectRef": ref, "identifier": shown(value, customer)}
+                            for ref, value in sorted((identifiers or {}).items())],
+            "links": [{"eventId": e.event_id, "kind": (e.evidence.get("link") or {}).get("kind"),
+                       "from": (e.evidence.get("link") or {}).get("from"),
+                       "to": (e.evidence.get("link") or {}).get("to"),
+                       "occurredAt": ledger.iso(e.occurred_at)}
+                      for e in ordered if e.action is Action.LINK],
             "erasedAt": ledger.iso(erased_at) if erased_at else None,
             "ledger": {"algorithm": "sha256-chain+rfc9162-merkle", "checkpoint": cp_json,
                        "publicKey": dict(public_key) if public_key else None},
@@ -237,7 +260,7 @@ def verify_receipt(receipt: Mapping[str, Any], public_key: bytes) -> list[str]:
             problems.append(f"{tag}: ledger entry does not match its hash")
         notice = ev.get("notice")
         claimed = {"event_id": ev.get("eventId"), "action": ev.get("action"),
-                   "subject_ref": ocg.get("subjectRef"),
+                   "subject_ref": ev.get("subjectRef", ocg.get("subjectRef")),
                    "topics": ev.get("topics"), "occurred_at": ev.get("occurredAt"),
                    "channel": ev.get("sourceChannel"), "evidence": ev.get("evidence"),
                    "wording_sha256": notice["sha256"] if notice else None}

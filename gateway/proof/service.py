@@ -20,11 +20,12 @@ from gateway.core import ledger
 from gateway.core.config import ConfigError, Settings
 from gateway.core.consent import Action, Business, Capture, Recorded, Status
 from gateway.core.errors import GatewayError, NotFound
+from gateway.core.identity import is_bsuid
 from gateway.core.outbox import GiveUp, OutboxItem
-from gateway.core.phones import mask, to_e164
+from gateway.core.phones import mask
 from gateway.core.serialize import event_json, ts
 from gateway.core.service import ConsentService
-from gateway.proof import checkpoints, merkle, receipts, verification, webhooks
+from gateway.proof import checkpoints, merkle, people, receipts, verification, webhooks
 from gateway.proof.ports import ConsentReads, Outbox, ProofStore
 from gateway.proof.records import CheckpointRecord, WebhookRecord
 from gateway.proof.verification import ProofVerification
@@ -176,71 +177,30 @@ class ProofService:
     # -- receipts and export ----------------------------------------------------------------
 
     def receipt(self, business: Business, phone: str, *, copy: str = "auditor",
-                lang: str | None = None) -> dict[str, Any]:
-        """The signed receipt of one number (404 if no consent was ever recorded)."""
-        e164, state, events = self.service.contact(business, phone)
-        ref = self.service.ref(business, e164)
-        entries = {e.event_id: e for e in self.store.ledger_entries(business, ref)}
-        wordings = {}
-        for event in events:
-            if event.wording and event.wording.id not in wordings:
-                wordings[event.wording.id] = self.consent_store.get_wording(event.wording.id)
-        cp = self.store.latest_checkpoint(business.id)
-        proofs: dict[str, list[bytes]] = {}
-        covered = [e for e in entries.values() if cp is not None and e.seq <= cp.size]
-        if cp is not None and covered:
-            tree = merkle.Tree([merkle.entry_leaf(h) for _s, h in
-                                self.store.entry_hashes(business.id, upto=cp.size)])
-            proofs = {e.event_id: tree.inclusion_proof(e.seq - 1) for e in covered}
-        info = self.store.contact_info(business.id, ref)
-        topic_state = {k: {"status": v.status, "since": v.since, "event_id": v.event_id}
-                       for k, v in sorted(state.topics.items())}
-        receipt = receipts.build_receipt(
-            business=business, e164=e164, subject_ref=ref, events=events, state=topic_state,
-            wordings={k: v for k, v in wordings.items() if v}, entries=entries, checkpoint=cp,
-            proofs=proofs, public_key=self.signer.public_info() if self.signer else None,
-            copy=copy, lang=lang or business.languages[0], generated_at=self.clock(),
-            erased_at=info.erased_at if info else None)
+                lang: str | None = None, user_id: str | None = None) -> dict[str, Any]:
+        """The signed receipt of one person, by phone or user ID, with every linked
+        identifier's events and the links (404 if no consent was ever recorded)."""
+        receipt = people.receipt(self.service, self.store, self.consent_store, business,
+                                 phone, user_id, copy=copy, lang=lang,
+                                 public_key=self.signer.public_info() if self.signer else None,
+                                 now=self.clock())
         if self.signer is not None:
             receipt["signature"] = checkpoints.sign_detached(receipts.signing_input(receipt),
                                                              self.signer)
         return receipt
 
-    def export(self, business: Business, phone: str) -> dict[str, Any]:
-        """Everything held on one number (data-access request)."""
-        e164 = to_e164(phone, business.country)
-        ref = self.service.ref(business, e164)
-        info = self.store.contact_info(business.id, ref)
-        suppression = self.store.suppression(business.id, ref)
-        if info is None and suppression is None:
-            raise NotFound("contact_unknown", field="phone")
-        state = self.consent_store.contact_state(business.id, ref)
-        events = self.consent_store.contact_events(business, ref)
-        wordings = {e.wording.id: self.consent_store.get_wording(e.wording.id)
-                    for e in events if e.wording}
-        out: dict[str, Any] = {
-            "phone": e164, "business": business.slug, "subject_ref": ref,
-            "generated_at": ts(self.clock()),
-            "contact": None if info is None else {
-                "phone": info.phone, "name": info.name, "wa_id": info.wa_id,
-                "created_at": ts(info.created_at), "erased_at": ts(info.erased_at),
-                "last_inbound_at": ts(info.last_inbound_at)},
-            "topics": {k: {"status": t.status, "since": ts(t.since), "event_id": t.event_id,
-                           "channel": t.channel} for k, t in sorted(state.topics.items())},
-            "events": [{**event_json(e, personal=True), "wording_text": (
-                wordings[e.wording.id].text if e.wording and wordings.get(e.wording.id)
-                else None)} for e in events],
-            "suppression": None if suppression is None else {
-                "reason": suppression.reason, "since": ts(suppression.created_at),
-                "active": suppression.active, "lifted_at": ts(suppression.lifted_at),
-                "lifted_by_event_id": suppression.lifted_by_event_id},
-            "audit": [{"at": ts(a.at), "actor": a.actor, "action": a.action,
-                       "detail": a.detail} for a in self.store.audit_entries(business.id, ref)],
-            "receipt": self.receipt(business, e164, copy="customer") if events else None,
-            "other": {},
-        }
-        for hook in self.exporters:
-            out["other"].update(hook(business, e164, ref))
+    def export(self, business: Business, phone: str, *, user_id: str | None = None
+               ) -> dict[str, Any]:
+        """Everything held on one person, under each of their identifiers (data access)."""
+        out = people.export(self.service, self.store, self.consent_store, business, phone,
+                            user_id, now=self.clock())
+        asked = out["identifier"]
+        if out["has_events"]:
+            out["receipt"] = self.receipt(business, phone, user_id=user_id, copy="customer")
+        for ref, value in out.pop("subjects"):
+            for hook in self.exporters:
+                out["other"].update(hook(business, value or asked, ref))
+        del out["has_events"]
         return out
 
     # -- erasure ----------------------------------------------------------------------------
@@ -254,39 +214,56 @@ class ProofService:
         found = self.store.suppression(business_id, subject_ref)
         return bool(found and found.active)
 
-    def erase(self, business: Business, phone: str, *, actor: str, reason: str = "request"
-              ) -> dict[str, Any]:
-        """Erase one person's personal data; keep the proof, a suppression and an audit row.
+    def erase(self, business: Business, phone: str, *, actor: str, reason: str = "request",
+              user_id: str | None = None) -> dict[str, Any]:
+        """Erase one person's personal data, under every identifier linked to the one given;
+        keep the proof, a suppression and an audit row per identifier.
 
         No one may be messaged after their data is gone, so topics still opted in (or
         pending) are first withdrawn by an ordinary opt-out event (channel ``admin``, actor
         ``erasure:<who>``): the ledger, the state and the webhooks then all agree.
         """
-        e164 = to_e164(phone, business.country)
-        ref = self.service.ref(business, e164)
-        state = self.consent_store.contact_state(business.id, ref)
-        withdrawal = None
-        if any(t.status in ("opted_in", "pending") for t in state.topics.values()):
-            withdrawal = self.service.capture(Capture(
-                business=business.slug, phone=e164, channel="admin", method="admin",
-                action=Action.OPT_OUT, topics=None, occurred_at=self.clock(),
-                idempotency_key=f"erasure:{ref[:16]}:{self.clock().isoformat()}",
-                evidence={"reason": "erasure_request"}, actor=f"erasure:{actor}"[:80]),
-                business).event.event_id
-        counts = self.store.erase(business.id, ref, e164, actor=actor, reason="erased",
-                                  detail={"reason": reason, "withdrawal_event_id": withdrawal})
+        asked = self.service.identify(business, phone=phone or None, user_id=user_id)
+        ref = self.service.ref(business, asked.value)
+        links = self.service.linked(business.id, [ref])
+        refs = sorted({ref} | {r for link in links for r in (link.a, link.b)})
+        known = {r: v for r, v in self.consent_store.identifiers(business.id, refs).items()}
+        known.setdefault(ref, asked.value)
+        withdrawals, removed, other, residue = [], {}, {}, {}
+        for each in refs:  # every identifier of the person
+            value = known.get(each)
+            state = self.consent_store.contact_state(business.id, each)
+            if value and any(t.status in ("opted_in", "pending")
+                             for t in state.topics.values()):
+                who = {"phone": value} if not is_bsuid(value) else {"phone": "",
+                                                                     "user_id": value}
+                withdrawals.append(self.service.capture(Capture(
+                    business=business.slug, **who, channel="admin", method="admin",
+                    action=Action.OPT_OUT, topics=None, occurred_at=self.clock(),
+                    idempotency_key=f"erasure:{each[:16]}:{self.clock().isoformat()}",
+                    evidence={"reason": "erasure_request"}, actor=f"erasure:{actor}"[:80]),
+                    business).event.event_id)
+            counts = self.store.erase(business.id, each, value or "", actor=actor,
+                                      reason="erased", detail={
+                                          "reason": reason, "withdrawal_event_id":
+                                          withdrawals[-1] if withdrawals else None})
+            erased_at = counts.pop("erased_at")
+            removed[each] = counts
+            for hook in self.erasers:
+                other.update(hook(business, value or "", each))
+            found = self.store.ledger_mentions(business.id, each, value or "") if value else []
+            if found:
+                residue[each] = found
+                log.warning("erasure of %s: the identifier is in hashed ledger fields of "
+                            "seq %s", mask(value), found)
         self.forget(business.id)
-        other = {}
-        for hook in self.erasers:
-            other.update(hook(business, e164, ref))
-        residue = self.store.ledger_mentions(business.id, ref, e164)
-        if residue:
-            log.warning("erasure of %s: the number is in hashed ledger fields of seq %s",
-                        mask(e164), residue)
-        log.info("erased %s for %s by %s", mask(e164), business.slug, actor)
-        return {"subject_ref": ref, "erased_at": ts(counts.pop("erased_at")),
-                "withdrawal_event_id": withdrawal, "removed": counts, "other": other,
-                "suppressed": True, "ledger_residue_seqs": residue}
+        log.info("erased %s (%d identifier(s)) for %s by %s", mask(asked.value), len(refs),
+                 business.slug, actor)
+        return {"subject_ref": ref, "erased_at": ts(erased_at),
+                "withdrawal_event_id": withdrawals[0] if withdrawals else None,
+                "withdrawal_event_ids": withdrawals, "removed": removed[ref],
+                "identifiers_erased": len(refs), "other": other, "suppressed": True,
+                "ledger_residue_seqs": residue.get(ref, [])}
 
     # -- change notifications ---------------------------------------------------------------
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import namedtuple
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,43 +31,24 @@ from gateway.core.consent import (
     supersedes,
 )
 from gateway.core.errors import Conflict, NotFound
+from gateway.core.identity import Identifier
 from gateway.store.convert import (
     event_from_row,
     event_to_row,
 )
 from gateway.store.directory_store import SqlDirectory
+from gateway.store.state_reads import StateReads
 from gateway.store.tables import (
     BusinessRow,
     ContactRow,
     EventRow,
+    IdentityLinkRow,
     LedgerHead,
     PersonalRow,
     SenderOptOutRow,
     StateRow,
     WordingRow,
 )
-
-
-@dataclass(frozen=True)
-class TopicState:
-    topic: str
-    status: str  # opted_in, pending, opted_out
-    since: datetime
-    event_id: str
-    channel: str
-
-
-@dataclass(frozen=True)
-class ContactState:
-    """What the store knows of one number: enough to answer eligibility."""
-
-    exists: bool
-    topics: dict[str, TopicState]
-    last_inbound_at: datetime | None = None
-    phone: str | None = None
-    name: str | None = None
-    # (topic, sender) -> (occurred_at, event_id) of sender-scoped opt-outs
-    sender_opt_outs: dict[tuple[str, str], tuple[datetime, str]] = field(default_factory=dict)
 
 
 def _same_request(stored: ConsentEvent, new: ConsentEvent) -> bool:
@@ -85,11 +65,22 @@ def _same_request(stored: ConsentEvent, new: ConsentEvent) -> bool:
 _EVENT_TUPLE = namedtuple("_EVENT_TUPLE", EventRow.__table__.columns.keys())  # type: ignore[misc]
 
 
-class SqlStore(SqlDirectory):
-    """The consent store on SQLAlchemy (SQLite or PostgreSQL): the ledger and current state,
-    on top of the directory of businesses, wordings and keys."""
+class SqlStore(StateReads, SqlDirectory):
+    """The consent store on SQLAlchemy (SQLite or PostgreSQL): the ledger and current state
+    (read by StateReads), on top of the directory of businesses, wordings and keys."""
 
     # -- the ledger ---------------------------------------------------------------------------
+
+    def record_link(self, event: ConsentEvent, ends: tuple[Identifier, Identifier]
+                    ) -> Recorded:
+        """Append a link event (gateway.core.subjects.link_event) and its identity_links row
+        in one transaction; both subjects get a contact row. Once per pair: its key names it."""
+        for _attempt in range(3):
+            try:
+                return self._record_once(event, None, None, ends)
+            except IntegrityError:
+                continue  # a concurrent delivery showed the same pair: re-read it
+        raise Conflict("conflict", field="idempotency_key", value=event.idempotency_key)
 
     def record(self, event: ConsentEvent, personal_hash: str | None = None,
                inline: Wording | None = None) -> Recorded:
@@ -109,7 +100,8 @@ class SqlStore(SqlDirectory):
         raise Conflict("conflict", field="idempotency_key", value=event.idempotency_key)
 
     def _record_once(self, event: ConsentEvent, personal_hash: str | None,
-                     inline: Wording | None) -> Recorded:
+                     inline: Wording | None,
+                     ends: tuple[Identifier, Identifier] | None = None) -> Recorded:
         with self.db.writing() as s:
             # Serialise writers of this business: row lock on PostgreSQL; on SQLite the
             # write transaction already holds the database write lock.
@@ -130,6 +122,13 @@ class SqlStore(SqlDirectory):
                 event = dataclasses.replace(event, wording=self._inline_wording(s, inline))
 
             contact = self._contact_for_write(s, event)
+            if ends is not None:
+                other = ends[1] if ends[0].value in (event.phone, event.user_id) else ends[0]
+                link = event.evidence["link"]
+                self._identified_contact(s, event.business_id, link["to"], other)
+                s.add(IdentityLinkRow(business_id=event.business_id, a=link["from"],
+                                      b=link["to"], kind=link["kind"],
+                                      event_id=event.event_id, created_at=self.clock()))
             now = self.clock()
             seq = head.seq + 1
             recorded = dataclasses.replace(event, seq=seq, recorded_at=now, prev_hash=head.hash)
@@ -141,7 +140,8 @@ class SqlStore(SqlDirectory):
             if event.personal:
                 s.add(PersonalRow(event_id=event.event_id, contact_id=contact.id,
                                   data=dict(event.personal)))
-            self._apply_state(s, recorded, contact.id, now)
+            if event.action is not Action.LINK:
+                self._apply_state(s, recorded, contact.id, now)
             head.seq = seq
             head.hash = digest
             return Recorded(recorded, created=True)
@@ -165,19 +165,39 @@ class SqlStore(SqlDirectory):
         return WordingRef(row.id, row.version, row.language, row.sha256)
 
     def _contact_for_write(self, s: Session, event: ConsentEvent) -> ContactRow:
+        personal = event.personal
         contact = s.scalar(select(ContactRow).where(
             ContactRow.business_id == event.business_id,
             ContactRow.subject_ref == event.subject_ref))
-        name = event.personal.get("name") or event.personal.get("profile_name")
+        name = personal.get("name") or personal.get("profile_name")
         if contact is None:
             contact = ContactRow(business_id=event.business_id, subject_ref=event.subject_ref,
-                                 phone=event.phone, name=name, created_at=self.clock())
+                                 phone=event.phone or None, user_id=event.user_id, name=name,
+                                 username=personal.get("username"), created_at=self.clock())
             s.add(contact)
             s.flush()
         else:
-            contact.phone = event.phone  # restores it after an erasure
+            # Restores the identifier after an erasure; the last name given wins.
+            contact.phone = event.phone or contact.phone
+            contact.user_id = event.user_id or contact.user_id
             if name:
                 contact.name = name
+            if personal.get("username"):
+                contact.username = personal["username"]
+        return contact
+
+    def _identified_contact(self, s: Session, business_id: int, ref: str,
+                            who: Identifier) -> ContactRow:
+        """The contact row of the other end of a link, created if new."""
+        contact = s.scalar(select(ContactRow).where(ContactRow.business_id == business_id,
+                                                    ContactRow.subject_ref == ref))
+        if contact is None:
+            contact = ContactRow(business_id=business_id, subject_ref=ref,
+                                 phone=who.value if who.is_phone else None,
+                                 user_id=None if who.is_phone else who.value,
+                                 created_at=self.clock())
+            s.add(contact)
+            s.flush()
         return contact
 
     @staticmethod
@@ -234,71 +254,15 @@ class SqlStore(SqlDirectory):
 
     # -- reading consent ----------------------------------------------------------------------
 
-    def contact_state(self, business_id: int, subject_ref: str) -> ContactState:
-        with self.db.reading() as s:
-            contact = s.scalar(select(ContactRow).where(
-                ContactRow.business_id == business_id, ContactRow.subject_ref == subject_ref))
-            if contact is None:
-                return ContactState(False, {})
-            rows = s.scalars(select(StateRow).where(StateRow.business_id == business_id,
-                                                    StateRow.contact_id == contact.id))
-            topics = {r.topic: TopicState(r.topic, r.status, r.occurred_at, r.event_id, r.channel)
-                      for r in rows}
-            blocked = {(r.topic, r.sender): (r.occurred_at, r.event_id)
-                       for r in s.scalars(select(SenderOptOutRow).where(
-                           SenderOptOutRow.business_id == business_id,
-                           SenderOptOutRow.contact_id == contact.id))}
-            return ContactState(True, topics, contact.last_inbound_at, contact.phone,
-                                contact.name, blocked)
-
-    def contact_events(self, business: Business, subject_ref: str) -> list[ConsentEvent]:
-        """Every event of one contact, in the order the customer acted."""
-        with self.db.reading() as s:
-            contact = s.scalar(select(ContactRow).where(
-                ContactRow.business_id == business.id, ContactRow.subject_ref == subject_ref))
-            if contact is None:
-                return []
-            rows = s.scalars(select(EventRow).where(EventRow.contact_id == contact.id)
-                             .order_by(EventRow.occurred_at, EventRow.seq)).all()
-            personal = {p.event_id: p.data for p in s.scalars(select(PersonalRow).where(
-                PersonalRow.contact_id == contact.id))}
-            return [event_from_row(r, business.slug, contact.phone, personal.get(r.id))
-                    for r in rows]
-
-    def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str]
-                         ) -> dict[str, tuple[str, str, datetime] | None]:
-        """For each known ref: (status, event_id, since), or None if the topic was never chosen.
-
-        Unknown refs are absent from the answer. One query per call: callers chunk.
-        """
-        stmt = (select(ContactRow.subject_ref, StateRow.status, StateRow.event_id,
-                       StateRow.occurred_at)
-                .outerjoin(StateRow, (StateRow.contact_id == ContactRow.id)
-                           & (StateRow.topic == topic))
-                .where(ContactRow.business_id == business_id, ContactRow.subject_ref.in_(refs)))
-        with self.db.reading() as s:
-            return {ref: (status, event_id, since) if status else None
-                    for ref, status, event_id, since in s.execute(stmt)}
-
-    def bulk_sender_opt_outs(self, business_id: int, topic: str, sender: str,
-                             refs: Sequence[str]) -> dict[str, tuple[datetime, str]]:
-        """ref -> (occurred_at, event_id) of sender-scoped opt-outs from ``sender``."""
-        stmt = (select(ContactRow.subject_ref, SenderOptOutRow.occurred_at,
-                       SenderOptOutRow.event_id)
-                .join(SenderOptOutRow, SenderOptOutRow.contact_id == ContactRow.id)
-                .where(ContactRow.business_id == business_id, ContactRow.subject_ref.in_(refs),
-                       SenderOptOutRow.topic == topic, SenderOptOutRow.sender == sender))
-        with self.db.reading() as s:
-            return {ref: (at, event_id) for ref, at, event_id in s.execute(stmt)}
-
-    def touch_inbound(self, business_id: int, subject_ref: str, phone: str, at: datetime) -> None:
+    def touch_inbound(self, business_id: int, subject_ref: str, phone: str | None,
+                      at: datetime, *, user_id: str | None = None) -> None:
         """Remember the customer's last message: it opens the 24-hour window (R2)."""
         with self.db.writing() as s:
             contact = s.scalar(select(ContactRow).where(
                 ContactRow.business_id == business_id, ContactRow.subject_ref == subject_ref))
             if contact is None:
                 s.add(ContactRow(business_id=business_id, subject_ref=subject_ref, phone=phone,
-                                 last_inbound_at=at, created_at=self.clock()))
+                                 user_id=user_id, last_inbound_at=at, created_at=self.clock()))
             elif contact.last_inbound_at is None or contact.last_inbound_at < at:
                 contact.last_inbound_at = at
 

@@ -38,7 +38,8 @@ def wording_from_row(row: WordingRow) -> Wording:
 
 
 def event_from_row(row: EventRow, slug: str, phone: str | None,
-                   personal: dict[str, Any] | None) -> ConsentEvent:
+                   personal: dict[str, Any] | None, user_id: str | None = None
+                   ) -> ConsentEvent:
     wording = None
     if row.wording_id is not None:
         wording = WordingRef(row.wording_id, row.wording_version or 0,
@@ -66,6 +67,7 @@ def event_from_row(row: EventRow, slug: str, phone: str | None,
         sender=row.sender,
         actor=row.actor,
         fingerprint=getattr(row, "request_sha256", None),
+        user_id=user_id,
         seq=row.seq,
         recorded_at=row.recorded_at,
         prev_hash=row.prev_hash,

@@ -192,6 +192,8 @@ class SqlProofStore:
                 contact.phone = None
                 contact.name = None
                 contact.wa_id = None
+                contact.user_id = None
+                contact.username = None
                 contact.erased_at = now
             # Queued work that still carries the number (a WhatsApp send, a notification):
             # dropped, so nothing goes to an erased person and no copy of the number stays.

@@ -114,13 +114,31 @@ class ContactRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
     subject_ref: Mapped[str] = mapped_column(String(64))
-    # Erasable personal data: set to NULL on erasure, the subject_ref stays.
+    # Erasable personal data: set to NULL on erasure, the subject_ref stays. A contact is
+    # one identifier: a phone number, or a WhatsApp user ID (BSUID); links join them.
     phone: Mapped[str | None] = mapped_column(String(20))
     wa_id: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(String(200))
+    user_id: Mapped[str | None] = mapped_column(String(140))
+    username: Mapped[str | None] = mapped_column(String(100))  # display only, never a key
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IdentityLinkRow(Base):
+    """Two subjects known to be one person (``same``), or a person's old and new identifier
+    (``moved``, a -> b); written with the ledger entry that proves it, never changed."""
+
+    __tablename__ = "identity_links"
+    __table_args__ = (Index("ix_identity_links_b", "business_id", "b"),)
+
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), primary_key=True)
+    a: Mapped[str] = mapped_column(String(64), primary_key=True)
+    b: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    event_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class EventRow(Base):

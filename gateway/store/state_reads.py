@@ -1,0 +1,124 @@
+"""Reading the consent state: one subject, a campaign list, links between subjects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from gateway.core.consent import Business, ConsentEvent
+from gateway.core.subjects import ContactState, Link, TopicState
+from gateway.store.convert import event_from_row
+from gateway.store.engine import Database
+from gateway.store.tables import (
+    ContactRow,
+    EventRow,
+    IdentityLinkRow,
+    PersonalRow,
+    SenderOptOutRow,
+    StateRow,
+)
+
+
+class StateReads:
+    """The read side of SqlStore: current state per subject, events, links."""
+
+    db: Database
+    clock: Any
+
+    def contact_state(self, business_id: int, subject_ref: str) -> ContactState:
+        with self.db.reading() as s:
+            contact = s.scalar(select(ContactRow).where(
+                ContactRow.business_id == business_id, ContactRow.subject_ref == subject_ref))
+            if contact is None:
+                return ContactState(False, {})
+            rows = s.scalars(select(StateRow).where(StateRow.business_id == business_id,
+                                                    StateRow.contact_id == contact.id))
+            topics = {r.topic: TopicState(r.topic, r.status, r.occurred_at, r.event_id, r.channel)
+                      for r in rows}
+            blocked = {(r.topic, r.sender): (r.occurred_at, r.event_id)
+                       for r in s.scalars(select(SenderOptOutRow).where(
+                           SenderOptOutRow.business_id == business_id,
+                           SenderOptOutRow.contact_id == contact.id))}
+            return ContactState(True, topics, contact.last_inbound_at, contact.phone,
+                                contact.name, blocked, contact.user_id, contact.username)
+
+    def contact_events(self, business: Business, subject_ref: str) -> list[ConsentEvent]:
+        """Every event of one contact, in the order the customer acted."""
+        with self.db.reading() as s:
+            contact = s.scalar(select(ContactRow).where(
+                ContactRow.business_id == business.id, ContactRow.subject_ref == subject_ref))
+            if contact is None:
+                return []
+            rows = s.scalars(select(EventRow).where(EventRow.contact_id == contact.id)
+                             .order_by(EventRow.occurred_at, EventRow.seq)).all()
+            personal = {p.event_id: p.data for p in s.scalars(select(PersonalRow).where(
+                PersonalRow.contact_id == contact.id))}
+            return [event_from_row(r, business.slug, contact.phone, personal.get(r.id),
+                                   contact.user_id) for r in rows]
+
+    def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str]
+                         ) -> dict[str, tuple[str, str, datetime] | None]:
+        """For each known ref: (status, event_id, since), or None if the topic was never chosen.
+
+        Unknown refs are absent from the answer. One query per call: callers chunk.
+        """
+        stmt = (select(ContactRow.subject_ref, StateRow.status, StateRow.event_id,
+                       StateRow.occurred_at)
+                .outerjoin(StateRow, (StateRow.contact_id == ContactRow.id)
+                           & (StateRow.topic == topic))
+                .where(ContactRow.business_id == business_id, ContactRow.subject_ref.in_(refs)))
+        with self.db.reading() as s:
+            return {ref: (status, event_id, since) if status else None
+                    for ref, status, event_id, since in s.execute(stmt)}
+
+    def bulk_sender_opt_outs(self, business_id: int, topic: str, sender: str,
+                             refs: Sequence[str]) -> dict[str, tuple[datetime, str]]:
+        """ref -> (occurred_at, event_id) of sender-scoped opt-outs from ``sender``."""
+        stmt = (select(ContactRow.subject_ref, SenderOptOutRow.occurred_at,
+                       SenderOptOutRow.event_id)
+                .join(SenderOptOutRow, SenderOptOutRow.contact_id == ContactRow.id)
+                .where(ContactRow.business_id == business_id, ContactRow.subject_ref.in_(refs),
+                       SenderOptOutRow.topic == topic, SenderOptOutRow.sender == sender))
+        with self.db.reading() as s:
+            return {ref: (at, event_id) for ref, at, event_id in s.execute(stmt)}
+
+    def links(self, business_id: int, refs: Iterable[str]) -> list[Link]:
+        """Every link that touches one of ``refs`` (callers walk on from the far ends)."""
+        wanted = list(set(refs))
+        if not wanted:
+            return []
+        with self.db.reading() as s:
+            rows = s.execute(select(IdentityLinkRow.a, IdentityLinkRow.b, IdentityLinkRow.kind,
+                                    IdentityLinkRow.event_id).where(
+                IdentityLinkRow.business_id == business_id,
+                or_(IdentityLinkRow.a.in_(wanted), IdentityLinkRow.b.in_(wanted)))).all()
+        return [Link(a, b, kind, event_id) for a, b, kind, event_id in rows]
+
+    def identifiers(self, business_id: int, refs: Iterable[str]) -> dict[str, str | None]:
+        """ref -> the phone number or user ID the subject is (None once erased)."""
+        wanted = list(set(refs))
+        if not wanted:
+            return {}
+        with self.db.reading() as s:
+            rows = s.execute(select(ContactRow.subject_ref, ContactRow.phone,
+                                    ContactRow.user_id).where(
+                ContactRow.business_id == business_id,
+                ContactRow.subject_ref.in_(wanted))).all()
+        return {ref: phone or user_id for ref, phone, user_id in rows}
+
+    def events_by_id(self, business: Business, event_ids: Sequence[str]) -> list[ConsentEvent]:
+        """Events by id (link events of a person), with their subject's identifiers."""
+        if not event_ids:
+            return []
+        with self.db.reading() as s:
+            rows = s.execute(select(EventRow, ContactRow.phone, ContactRow.user_id).join(
+                ContactRow, ContactRow.id == EventRow.contact_id).where(
+                EventRow.business_id == business.id, EventRow.id.in_(list(event_ids)))).all()
+            return [event_from_row(row, business.slug, phone, None, user_id)
+                    for row, phone, user_id in rows]
+
+
+
