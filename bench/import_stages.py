@@ -92,7 +92,7 @@ def main() -> None:
                 for blob in pool.imap(_normalise, in_chunks(source, CHUNK_ROWS)):
                     spool.write(_LENGTH.pack(len(blob)))
                     spool.write(blob)
-                    goods, bads = unmarshal(blob)
+                    goods, bads, _links = unmarshal(blob)
                     rows += len(goods) + len(bads)
                     good += len(goods)
             finally:
@@ -109,7 +109,7 @@ def main() -> None:
 
         def batches() -> Iterator[list]:
             while header := spool.read(_LENGTH.size):
-                goods, _ = unmarshal(spool.read(_LENGTH.unpack(header)[0]))
+                goods, _, _ = unmarshal(spool.read(_LENGTH.unpack(header)[0]))
                 yield goods
 
         written = 0

@@ -19,6 +19,7 @@ from flask import request as flask_request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from channels.twilio_signature import auth_tokens, require_twilio_signature
+from gateway.core import identity
 from gateway.core.consent import Business
 from gateway.core.errors import GatewayError
 from gateway.core.limits import MAX_LENGTH, check_text, scrub
@@ -59,6 +60,23 @@ def _number(raw: str, country: str | None, **options: Any) -> str:
     return to_e164(check_text(raw, "phone"), country, **options)
 
 
+def _optional_user_id(raw: str | None) -> str | None:
+    """A WhatsApp user ID from a field that carries one beside the number: kept if it has
+    the shape of one, else ignored (the message itself is still handled)."""
+    return identity.user_id(raw) if raw and identity.is_bsuid(raw) else None
+
+
+def _person(form: Mapping[str, str], business: Business) -> tuple[str, str | None]:
+    """(number, user ID) of the sender: From is ``whatsapp:+81…``, or ``whatsapp:JP.…`` when
+    WhatsApp shares no number; the user ID also comes as ExternalUserIdentifier (Twilio's
+    changelog) or ExternalUserId (seen in the wild)."""
+    raw = form.get("From", "")
+    given = form.get("ExternalUserIdentifier") or form.get("ExternalUserId")
+    if identity.is_bsuid(raw):
+        return "", identity.user_id(raw)
+    return _number(raw, business.country), _optional_user_id(given)
+
+
 def _text(form: Mapping[str, str], field: str, limit: int = MAX_LENGTH["evidence_text"]) -> str:
     return scrub(form.get(field), limit)
 
@@ -70,6 +88,7 @@ def parse(form: Mapping[str, str], business: Business, now: datetime) -> Inbound
     characters replaced, never refused: a STOP must not be lost to a stray byte."""
     sender_raw = form.get("From", "")
     channel = "whatsapp" if sender_raw.lower().startswith("whatsapp:") else "sms"
+    phone, user_id = _person(form, business)
     referral = {name: _text(form, field) for field, name in REFERRAL_FIELDS.items()
                 if form.get(field)}
     evidence = {name: _text(form, field) for field, name in EVIDENCE_FIELDS.items()
@@ -77,7 +96,8 @@ def parse(form: Mapping[str, str], business: Business, now: datetime) -> Inbound
     profile = scrub(form.get("ProfileName"), MAX_LENGTH["name"], multiline=False)
     return Inbound(
         provider="twilio", message_id=message_sid(form), channel=channel,
-        phone=_number(sender_raw, business.country),
+        phone=phone, user_id=user_id,
+        parent_user_id=_optional_user_id(form.get("ParentExternalUserId")),
         sender=sender_address(channel, _number(form.get("To", ""), business.country,
                                                customer=False)),
         occurred_at=now, text=_text(form, "Body", MAX_LENGTH["message_text"]),
@@ -154,7 +174,8 @@ def status() -> Any:
     recipient = form.get("To", "")
     channel = "whatsapp" if recipient.lower().startswith("whatsapp:") else "sms"
     try:
-        phone = _number(recipient, business.country)
+        phone = identity.user_id(recipient) if identity.is_bsuid(recipient) else \
+            _number(recipient, business.country)
         sender = sender_address(channel, _number(form.get("From", ""), business.country,
                                                  customer=False))
     except GatewayError as exc:

@@ -116,6 +116,10 @@ def mask(e164: str | None) -> str:
     """Mask a number for logs and auditors: +81 90-****-5678 style, keeping the ends."""
     if not e164:
         return ""
+    if BSUID_SHAPE.fullmatch(e164):  # a WhatsApp user ID: its country, then the ends
+        body = e164.split(".")[-1]
+        return e164[: len(e164) - len(body)] + body[:2] + "*" * max(len(body) - 4, 0) + \
+            body[-2:]
     digits = e164.lstrip("+")
     if len(digits) <= 6:
         return "+" + "*" * len(digits)

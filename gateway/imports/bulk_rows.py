@@ -40,6 +40,7 @@ class BulkRow(NamedTuple):
     channel: str
     head: tuple[Any, ...]  # EVENT_HEAD values, as the driver takes them
     personal: str | None  # the vault row's JSON
+    user_id: str | None  # the subject's WhatsApp user ID when it has no number (phone "")
     template: ChainTemplate
 
 
@@ -65,7 +66,7 @@ def bulk_row(event: ConsentEvent, personal_hash: str | None, *, dialect: str,
         event_id, event.subject_ref, event.phone,
         personal.get("name") or personal.get("profile_name"), key, str(event.action),
         STATE_OF[(event.action, event.status)], event.topics, occurred, event.channel, head,
-        _dumps(dict(personal)) if personal else None,
+        _dumps(dict(personal)) if personal else None, event.user_id,
         make_template(event, personal_hash, idempotency_key=key))
 
 

@@ -26,7 +26,7 @@ from gateway.imports.rows import FORMULA_START
 
 FORMAT = "ocg-ledger/1"
 STATE_COLUMNS = ("phone", "name", "topics", "state", "action", "status", "occurred_at",
-                 "channel", "event_id")
+                 "channel", "event_id", "user_id")
 BLOCK_BYTES = 1 << 16
 # State -> the import columns that recreate it (an export imports back into the same state).
 _AS_IMPORT = {"opted_in": ("opt_in", "confirmed"), "pending": ("opt_in", "pending"),
@@ -48,7 +48,8 @@ def cell(value: Any) -> str:
 
 
 class StateLine(Protocol):
-    phone: str
+    phone: str | None
+    user_id: str | None
     name: str | None
     topic: str
     status: str
@@ -66,8 +67,8 @@ def state_csv(blocks: Iterable[Sequence[StateLine]], *, bom: bool = False) -> It
     writer.writerow(STATE_COLUMNS)
     for block in blocks:
         writer.writerows((cell(r.phone), cell(r.name), cell(r.topic), r.status,
-                          *_AS_IMPORT[r.status], r.since, cell(r.channel), r.event_id)
-                         for r in block)
+                          *_AS_IMPORT[r.status], r.since, cell(r.channel), r.event_id,
+                          cell(r.user_id)) for r in block)
         if out.tell() >= BLOCK_BYTES:
             yield out.getvalue().encode()
             out.seek(0)
@@ -78,7 +79,8 @@ def state_csv(blocks: Iterable[Sequence[StateLine]], *, bom: bool = False) -> It
 
 def state_jsonl(blocks: Iterable[Sequence[StateLine]]) -> Iterator[bytes]:
     for block in blocks:
-        yield b"".join(orjson.dumps({"phone": r.phone, "name": r.name, "topic": r.topic,
+        yield b"".join(orjson.dumps({"phone": r.phone, "user_id": r.user_id, "name": r.name,
+                                     "topic": r.topic,
                                      "status": r.status, "since": r.since,
                                      "channel": r.channel, "event_id": r.event_id}) + b"\n"
                        for r in block)

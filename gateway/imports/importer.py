@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from gateway.core.consent import Business, Wording
 from gateway.core.errors import StoreRejected, WriteConflict
+from gateway.core.identity import PHONE, USER_ID, Identifier
 from gateway.core.outbox import OutboxItem, RetryLater
 from gateway.core.service import ConsentService
 from gateway.imports.bulk_rows import BulkRow
@@ -29,7 +30,7 @@ from gateway.imports.jobs import DONE, UNFINISHED, ImportJob, new_job_id, new_ow
 from gateway.imports.pipeline import collector_paused, in_chunks, prepared
 from gateway.imports.rows import FileInfo, RowReader, inspect_file
 from gateway.imports.texts import ImportBusy, ImportProblem
-from gateway.imports.worker import Bad, JobContext, plain, row_of
+from gateway.imports.worker import Bad, JobContext, LinkRequest, plain, row_of
 
 log = logging.getLogger("gateway.importer")
 
@@ -241,7 +242,7 @@ class Importer:
         results = prepared(ctx, reader, in_chunks(_after_checkpoint(job, reader), CHUNK_ROWS),
                            workers, self.clock)
         try:
-            for goods, bads, count, at_bytes in results:
+            for goods, bads, links, count, at_bytes in results:
                 try:
                     with self.jobs.transaction(job, owner, lease=LEASE) as tx:
                         tx.add(goods, bads, count=count, bytes_processed=at_bytes)
@@ -250,6 +251,7 @@ class Importer:
                     with self.jobs.transaction(job, owner, lease=LEASE) as tx:
                         tx.add([], [*bads, *refused], count=count, bytes_processed=at_bytes)
                 job = tx.applied_to(job)
+                self._link(job, links)
                 if progress is not None:
                     progress(job)
             return True
@@ -271,6 +273,20 @@ class Importer:
                 continue
             job = tx.applied_to(job)
         return job, refused
+
+    def _link(self, job: ImportJob, links: Sequence[LinkRequest]) -> None:
+        """Rows that named a number and a WhatsApp user ID: one person, linked once their
+        events are committed (a rerun links again harmlessly: a link is kept once)."""
+        if not links:
+            return
+        business = self.store.business_by_id(job.business_id)
+        assert business is not None
+        for row, phone, user, occurred in links:
+            self.service.link(business, Identifier(PHONE, phone), Identifier(USER_ID, user),
+                              evidence={"import_job": job.id, "row": row,
+                                        "file_sha256": job.sha256},
+                              occurred_at=datetime.fromisoformat(occurred), channel="paper",
+                              actor=f"import:{job.id}")
 
     def job_context(self, job: ImportJob, business: Business, encoding: str) -> JobContext:
         """What the workers need to normalise ``job``'s rows (ImportProblem: bad header)."""
@@ -299,6 +315,7 @@ class Importer:
                            self.clock)
         try:
             while True:
+                links: list[LinkRequest] = []
                 with self.jobs.transaction(job, owner, lease=LEASE) as tx:
                     opened = time.monotonic()
                     done = out_of_time = False
@@ -307,8 +324,9 @@ class Importer:
                         if result is None:
                             done = True
                             break
-                        goods, bads, count, at_bytes = result
+                        goods, bads, found, count, at_bytes = result
                         tx.add(goods, bads, count=count, bytes_processed=at_bytes)
+                        links += found
                         if progress is not None:
                             progress(tx.applied_to(job))
                         now = time.monotonic()
@@ -316,6 +334,7 @@ class Importer:
                         if tx.rows >= batch_rows or now - opened >= BATCH_SECONDS:
                             break
                 job = tx.applied_to(job)
+                self._link(job, links)
                 if done:
                     return True
                 if out_of_time:

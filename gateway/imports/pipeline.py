@@ -15,7 +15,15 @@ from typing import Any
 
 from gateway.imports.bulk_rows import BulkRow
 from gateway.imports.rows import RowReader
-from gateway.imports.worker import Bad, JobContext, Preparer, init_worker, unmarshal, work
+from gateway.imports.worker import (
+    Bad,
+    JobContext,
+    LinkRequest,
+    Preparer,
+    init_worker,
+    unmarshal,
+    work,
+)
 
 WORKER_STALL = 300.0  # seconds without an answer from a worker chunk: something is wrong
 
@@ -49,8 +57,9 @@ def collector_paused() -> Iterator[None]:
 
 def prepared(ctx: JobContext, reader: RowReader, chunks: Iterator[list[tuple[int, list[str]]]],
              workers: int, clock: Callable[[], datetime]
-             ) -> Generator[tuple[list[BulkRow], list[Bad], int, int], None, None]:
-    """Normalised chunks in file order: (good rows, bad rows, rows read, the file's
+             ) -> Generator[tuple[list[BulkRow], list[Bad], list[LinkRequest], int, int],
+                            None, None]:
+    """Normalised chunks in file order: (good rows, bad rows, links, rows read, the file's
     byte position after them). With workers, a few chunks are in flight at once."""
     pool = None
     local = None

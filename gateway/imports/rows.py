@@ -21,8 +21,8 @@ from gateway.core.ledger import payload_bytes
 from gateway.imports.texts import ImportProblem
 
 COLUMNS = ("phone", "country", "topics", "action", "occurred_at", "evidence_ref", "staff",
-           "location", "language", "wording_id", "name", "status")
-REQUIRED = ("phone", "occurred_at")
+           "location", "language", "wording_id", "name", "status", "user_id")
+REQUIRED = ("occurred_at",)  # and phone or user_id (a WhatsApp user ID), or both
 CHANNEL, METHOD, WORDING_KIND = "paper", "signature", "paper"
 _TOPIC_SPLIT = re.compile(r"[\s;,、]+")
 _ACTIONS = {"": "opt_in", "opt_in": "opt_in", "optin": "opt_in", "in": "opt_in",
@@ -114,6 +114,8 @@ def map_header(cells: Sequence[str]) -> Header:
             raise ImportProblem("duplicate_column", column=name)
         index[name] = position
     missing = [c for c in REQUIRED if c not in index]
+    if "phone" not in index and "user_id" not in index:
+        missing.insert(0, "phone")
     if "topics" not in index and "action" not in index:
         missing.append("topics")  # a file of opt-ins only: nothing could be valid
     if missing:
@@ -225,7 +227,8 @@ def row_capture(business: Business, header: Header, cells: Sequence[str], row: i
                 "location": get("location") or None, "import_job": job_id, "row": row,
                 "file_sha256": sha256}
     return Capture(
-        business=business.slug, phone=get("phone"), country=get("country") or None,
+        business=business.slug, phone=get("phone"), user_id=get("user_id") or None,
+        country=get("country") or None,
         channel=CHANNEL, method=METHOD, action=action, topics=topics, wording_id=wording_id,
         wording_kind=None if wording_id else WORDING_KIND, language=language,
         occurred_at=occurred_at, idempotency_key="import", evidence=evidence,

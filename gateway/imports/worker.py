@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gateway.core import ledger
+from gateway.core import identity, ledger
 from gateway.core.chain_template import ChainTemplate
 from gateway.core.consent import Business, Wording
 from gateway.core.errors import GatewayError
@@ -27,6 +27,8 @@ from gateway.imports.bulk_rows import BulkRow, bulk_row
 from gateway.imports.rows import Header, is_blank, row_capture, row_key
 
 Bad = tuple[int, str | None, str, dict[str, Any], list[str]]
+# (row, phone, user ID, occurred_at ISO): a row naming both is one person: link them
+LinkRequest = tuple[int, str, str, str]
 REPORT_CELL = 1000  # characters of a bad row's cell kept in the error report
 REPORT_CELLS = 100
 
@@ -93,19 +95,24 @@ class Preparer:
                                       allowed_channels=ctx.allowed_channels)
 
     def run(self, rows: Sequence[tuple[int, list[str]]], now: datetime
-            ) -> tuple[list[BulkRow], list[Bad]]:
+            ) -> tuple[list[BulkRow], list[Bad], list[LinkRequest]]:
+        """Good rows for the bulk store, bad rows for the report, and links to record for
+        rows that name a number and a WhatsApp user ID together."""
         self.now = now
         ctx = self.ctx
         business = ctx.business
         refused = ctx.refused
         goods: list[BulkRow] = []
         bads: list[Bad] = []
+        links: list[LinkRequest] = []
         for row, cells in rows:
             if is_blank(cells):
                 continue
             try:
                 capture = row_capture(business, ctx.header, cells, row, job_id=ctx.job_id,
                                       sha256=ctx.sha256)
+                both = identity.user_id(capture.user_id) \
+                    if capture.phone and capture.user_id else None
                 # The same validation as every channel (ConsentService.prepare -> normalise).
                 event = self.service.prepare(capture, business, event_id=ctx.event_id(row))
             except GatewayError as exc:
@@ -119,7 +126,9 @@ class Preparer:
             goods.append(bulk_row(event, ledger.personal_digest(ctx.subject_key,
                                                                 event.personal),
                                   dialect=ctx.dialect, idempotency_key=row_key(event)))
-        return goods, bads
+            if both is not None:
+                links.append((row, event.phone, both, event.occurred_at.isoformat()))
+        return goods, bads, links
 
 
 def plain(params: dict[str, Any]) -> dict[str, Any]:
@@ -157,13 +166,13 @@ def init_worker(ctx: JobContext, parent: int) -> None:
 def work(rows: list[tuple[int, list[str]]], now: datetime) -> bytes:
     """One chunk of (row number, cells), normalised in a worker; see :func:`unmarshal`."""
     assert _WORKER is not None
-    goods, bads = _WORKER.run(rows, now)
+    goods, bads, links = _WORKER.run(rows, now)
     # marshal, not pickle: plain tuples of text, about half the cost both ways (measured);
     # both ends are this same program.
-    return marshal.dumps(([(*row[:-1], tuple(row.template)) for row in goods], bads))
+    return marshal.dumps(([(*row[:-1], tuple(row.template)) for row in goods], bads, links))
 
 
-def unmarshal(blob: bytes) -> tuple[list[BulkRow], list[Bad]]:
-    """A worker's answer: good rows for the bulk store, bad rows for the report."""
-    goods, bads = marshal.loads(blob)  # noqa: S302 - from our own worker processes
-    return [BulkRow(*row[:-1], ChainTemplate(*row[-1])) for row in goods], bads
+def unmarshal(blob: bytes) -> tuple[list[BulkRow], list[Bad], list[LinkRequest]]:
+    """A worker's answer: good rows for the bulk store, bad rows for the report, links."""
+    goods, bads, links = marshal.loads(blob)  # noqa: S302 - from our own worker processes
+    return [BulkRow(*row[:-1], ChainTemplate(*row[-1])) for row in goods], bads, links

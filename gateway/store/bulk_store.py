@@ -42,7 +42,7 @@ ANALYZED_TABLES = ("consent_events", "contacts", "consent_state", "event_persona
 EVENT_COLUMNS = (*EVENT_HEAD, "seq", "contact_id", "recorded_at", "prev_hash", "hash")
 STATE_COLUMNS = ("business_id", "contact_id", "topic", "status", "occurred_at", "event_id",
                  "channel", "updated_at")
-CONTACT_COLUMNS = ("id", "business_id", "subject_ref", "phone", "name", "created_at")
+CONTACT_COLUMNS = ("id", "business_id", "subject_ref", "phone", "user_id", "name", "created_at")
 PERSONAL_COLUMNS = ("event_id", "contact_id", "data")
 
 
@@ -159,19 +159,20 @@ class BulkWriter:
         """Contact id per subject_ref, and which ids are new. Existing contacts change as
         ``record`` changes them (phone restored after an erasure, last name given wins)."""
         sql, business_id = self.sql, self.business_id
-        wanted: dict[str, tuple[str, str | None]] = {}
+        wanted: dict[str, tuple[str | None, str | None, str | None]] = {}
         for row in fresh:
             old = wanted.get(row.subject_ref)
-            wanted[row.subject_ref] = (row.phone, row.name or (old[1] if old else None))
+            wanted[row.subject_ref] = (row.phone or None, row.user_id,
+                                       row.name or (old[2] if old else None))
         ids: dict[str, int] = {}
         changes: list[tuple[Any, ...]] = []
-        for contact_id, ref, phone_now, name_now in sql.lookup(
-                "SELECT id, subject_ref, phone, name FROM contacts WHERE business_id = %s "
-                "AND subject_ref {IN}", business_id, list(wanted)):
+        for contact_id, ref, phone_now, user_now, name_now in sql.lookup(
+                "SELECT id, subject_ref, phone, user_id, name FROM contacts WHERE "
+                "business_id = %s AND subject_ref {IN}", business_id, list(wanted)):
             ids[ref] = contact_id
-            phone, name = wanted[ref]
-            if phone != phone_now or (name and name != name_now):
-                changes.append((phone, name or name_now, contact_id))
+            phone, user, name = wanted[ref]
+            if phone != phone_now or user != user_now or (name and name != name_now):
+                changes.append((phone, user, name or name_now, contact_id))
         missing = [ref for ref in wanted if ref not in ids]
         new_ids = sql.new_contact_ids(len(missing))
         created_at = sql.time(now)
@@ -179,7 +180,8 @@ class BulkWriter:
                    [(cid, business_id, ref, *wanted[ref], created_at)
                     for cid, ref in zip(new_ids, missing, strict=True)])
         ids.update(zip(missing, new_ids, strict=True))
-        sql.update_many("UPDATE contacts SET phone = %s, name = %s WHERE id = %s", changes)
+        sql.update_many("UPDATE contacts SET phone = %s, user_id = %s, name = %s WHERE id = %s",
+                        changes)
         return ids, set(new_ids)
 
     def _events(self, fresh: list[BulkRow], contacts: dict[str, int], now: datetime) -> None:

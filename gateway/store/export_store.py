@@ -23,9 +23,10 @@ from gateway.store.tables import LedgerHead, WordingRow
 BLOCK = 5000
 
 STATE_SQL = (
-    "SELECT c.phone, c.name, s.topic, s.status, s.occurred_at, s.channel, s.event_id "
-    "FROM consent_state s JOIN contacts c ON c.id = s.contact_id "
-    "WHERE s.business_id = {p} AND c.phone IS NOT NULL ORDER BY s.contact_id, s.topic")
+    "SELECT c.phone, c.name, s.topic, s.status, s.occurred_at, s.channel, s.event_id, "
+    "c.user_id FROM consent_state s JOIN contacts c ON c.id = s.contact_id "
+    "WHERE s.business_id = {p} AND (c.phone IS NOT NULL OR c.user_id IS NOT NULL) "
+    "ORDER BY s.contact_id, s.topic")
 # The payload each hash commits to (gateway.ledger.payload), built by the database itself:
 # its JSON functions are far faster than building dicts in Python. Any difference from
 # ledger.payload would fail verification of the exported file;
@@ -65,13 +66,14 @@ LEDGER_SQL = {
 
 @dataclass(frozen=True, slots=True)
 class StateLine:
-    phone: str
+    phone: str | None  # None for a subject known by WhatsApp user ID alone
     name: str | None
     topic: str
     status: str  # opted_in, pending, opted_out
     since: str  # ledger.iso form
     channel: str
     event_id: str
+    user_id: str | None = None
 
 
 def iso_text(value: datetime | str) -> str:
@@ -122,9 +124,9 @@ class ExportStore:
                 conn.rollback()
 
     def state_blocks(self, business_id: int) -> Iterator[list[StateLine]]:
-        """Current state per contact and topic; erased contacts (no number) are left out."""
+        """Current state per contact and topic; erased contacts (no identifier) are left out."""
         for rows in self._blocks(STATE_SQL, business_id):
-            yield [StateLine(r[0], r[1], r[2], r[3], iso_text(r[4]), r[5], r[6])
+            yield [StateLine(r[0], r[1], r[2], r[3], iso_text(r[4]), r[5], r[6], r[7])
                    for r in rows]
 
     def iter_state(self, business_id: int) -> Iterator[StateLine]:
