@@ -35,12 +35,13 @@ def opt_out(contact_id: int) -> Any:
     if summary is None:
         abort(404)
     form = OptOutForm()
-    if not form.validate_on_submit() or not summary.phone:
+    if not form.validate_on_submit() or not summary.identifier:
         return contact(contact_id, form=form), 400
     chosen = [k for k in request.form.getlist("topic") if k in business.topic_keys]
     user = current_user()
     capture = Capture(
-        business=business.slug, phone=summary.phone, channel="admin", method="admin",
+        business=business.slug, phone=summary.phone or "",
+        user_id=None if summary.phone else summary.user_id, channel="admin", method="admin",
         action=Action.OPT_OUT, topics=tuple(chosen) or None,
         # One id per rendered form: a double click or a resubmitted page records once.
         idempotency_key=f"admin-optout:{form.nonce.data}",

@@ -28,6 +28,13 @@ class ContactSummary:
     erased_at: datetime | None
     last_event_at: datetime | None
     opted_in_topics: int
+    user_id: str | None = None  # a WhatsApp user ID, for a contact known without a number
+    username: str | None = None  # display only
+
+    @property
+    def identifier(self) -> str | None:
+        """The number, else the user ID; None once erased."""
+        return self.phone or self.user_id
 
 
 @dataclass(frozen=True)

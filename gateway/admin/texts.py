@@ -136,6 +136,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "contact.not_found": ("This contact does not exist.", "この連絡先は存在しません。"),
     "action.opt_in": ("Opt-in", "オプトイン"),
     "action.opt_out": ("Opt-out", "オプトアウト"),
+    "action.link": ("Linked identifier", "識別子の関連付け"),
+    "contact.user_id": ("WhatsApp user ID", "WhatsApp ユーザー ID"),
+    "contact.linked": ("Also known as", "関連付けられた識別子"),
     "event.pending": ("awaiting confirmation", "確認待ち"),
     # sources
     "sources.title": ("Sources", "取得経路"),

@@ -19,6 +19,8 @@ from gateway.admin.records import ContactSummary
 from gateway.admin.texts import CHANNELS, METHODS, label
 from gateway.core.consent import Action, Business, ConsentEvent
 from gateway.core.errors import GatewayError
+from gateway.core.identity import is_bsuid
+from gateway.core.identity import user_id as user_id_of
 from gateway.core.phones import to_e164
 from gateway.core.wordings import DEFAULTS
 from gateway.http import gw
@@ -174,6 +176,8 @@ def contacts() -> Any:
             e164 = to_e164(q, business.country)
         except GatewayError:
             e164 = None
+        if is_bsuid(q):  # a WhatsApp user ID is looked up as such, never as a number
+            e164 = user_id_of(q)
         if e164 is not None:
             found = store.contact_by_ref(business.id, gw().service.ref(business, e164))
             if found is not None:
@@ -184,8 +188,8 @@ def contacts() -> Any:
 
 
 def receipt_url(summary: ContactSummary) -> str | None:
-    """The printable receipt of a contact whose number is still held (not erased)."""
-    if not summary.phone:
+    """The printable receipt of a contact whose identifier is still held (not erased)."""
+    if not summary.identifier:
         return None
     return url_for("admin.receipt", contact_id=summary.id, lang=lang())
 
@@ -201,10 +205,11 @@ def receipt(contact_id: int) -> Any:
     """The consent receipt as a printable page, for staff to hand to the customer or Meta."""
     business = _business_or_empty()
     summary = gw().admin_store.contact(business.id, contact_id) if business else None
-    if business is None or summary is None or not summary.phone:
+    if business is None or summary is None or not summary.identifier:
         abort(404)
     copy = "customer" if request.args.get("copy") == "customer" else "auditor"
-    data = gw().proof.receipt(business, summary.phone, copy=copy, lang=lang())
+    data = gw().proof.receipt(business, summary.phone or "", copy=copy, lang=lang(),
+                              user_id=None if summary.phone else summary.user_id)
     g.csp_override = RECEIPT_CSP  # the receipt template is self-contained (inline print CSS)
     return render_template("proof/receipt.html", **receipt_page(data, business, lang()))
 
@@ -217,8 +222,17 @@ def contact(contact_id: int, form: OptOutForm | None = None) -> Any:
     summary = gw().admin_store.contact(business.id, contact_id)
     if summary is None:
         abort(404)
-    state = gw().store.contact_state(business.id, summary.subject_ref)
-    events: list[ConsentEvent] = gw().store.contact_events(business, summary.subject_ref)
+    if summary.identifier:  # the person, across every linked identifier
+        _asked, state, events = gw().service.contact(
+            business, summary.phone or "", user_id=None if summary.phone else summary.user_id)
+        links = gw().service.linked(business.id, [summary.subject_ref])
+        known = gw().store.identifiers(business.id, {r for link in links
+                                                     for r in (link.a, link.b)})
+        linked = sorted(v for r, v in known.items() if v and r != summary.subject_ref)
+    else:  # erased: what the subject itself still has (events without personal data)
+        state = gw().store.contact_state(business.id, summary.subject_ref)
+        events = gw().store.contact_events(business, summary.subject_ref)
+        linked = []
     wordings = {w.id: w for w in gw().store.list_wordings(business.id)}
     if form is None and is_admin():
         form = OptOutForm(formdata=None)
@@ -226,6 +240,7 @@ def contact(contact_id: int, form: OptOutForm | None = None) -> Any:
         form.nonce.data = secrets.token_urlsafe(16)
     return render_template("admin/contact.html", contact=summary, state=state,
                            events=list(reversed(events)), wordings=wordings, form=form,
+                           linked=linked,
                            receipt=receipt_url(summary), now=_now(), **helpers(business))
 
 

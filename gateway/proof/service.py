@@ -337,8 +337,10 @@ class ProofService:
         if event is None:
             raise GiveUp("event not found")
         data = event_json(event)
-        return event.event_id, {"type": f"consent.{event.action}", "business": business.slug,
-                                "event_id": event.event_id, "contact_erased": not event.phone,
+        kind = "identity.link" if event.action is Action.LINK else f"consent.{event.action}"
+        return event.event_id, {"type": kind, "business": business.slug,
+                                "event_id": event.event_id,
+                                "contact_erased": not (event.phone or event.user_id),
                                 "event": data}
 
     def deliver_webhook(self, item: OutboxItem) -> None:

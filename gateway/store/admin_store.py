@@ -115,22 +115,25 @@ class AdminStore:
                 "events": int(events or 0), "per_topic": per_topic}
 
     def events_since(self, business: Business, since: datetime) -> list[ConsentEvent]:
-        """Every event the customer made at or after ``since`` (no personal data)."""
+        """Every consent event the customer made at or after ``since`` (no personal data;
+        links between identifiers are not consents and are left out)."""
         with self.db.reading() as s:
             rows = s.scalars(select(EventRow).where(
-                EventRow.business_id == business.id, EventRow.occurred_at >= since)
+                EventRow.business_id == business.id, EventRow.occurred_at >= since,
+                EventRow.action != "link")
                 .order_by(EventRow.occurred_at, EventRow.seq))
             return [event_from_row(r, business.slug, None, None) for r in rows]
 
     def recent_events(self, business: Business, limit: int = 10) -> list[RecentEvent]:
         """The latest events (by when the customer acted) with their contact."""
-        stmt = (select(EventRow, ContactRow.name, ContactRow.phone)
+        stmt = (select(EventRow, ContactRow.name, ContactRow.phone, ContactRow.user_id)
                 .join(ContactRow, ContactRow.id == EventRow.contact_id)
                 .where(EventRow.business_id == business.id)
                 .order_by(EventRow.occurred_at.desc(), EventRow.seq.desc()).limit(limit))
         with self.db.reading() as s:
-            return [RecentEvent(event_from_row(row, business.slug, phone, None), row.contact_id,
-                                name) for row, name, phone in s.execute(stmt)]
+            return [RecentEvent(event_from_row(row, business.slug, phone, None, user_id),
+                                row.contact_id, name)
+                    for row, name, phone, user_id in s.execute(stmt)]
 
     # -- contacts -----------------------------------------------------------------------------
 
@@ -147,7 +150,7 @@ class AdminStore:
                 .where(*where).order_by(last.c.last.desc().nulls_last(), ContactRow.id.desc())
                 .limit(limit))
         return [ContactSummary(c.id, c.subject_ref, c.phone, c.name, c.created_at, c.erased_at,
-                               _aware(last_at), int(n or 0))
+                               _aware(last_at), int(n or 0), c.user_id, c.username)
                 for c, last_at, n in s.execute(stmt)]
 
     def contact(self, business_id: int, contact_id: int) -> ContactSummary | None:
@@ -171,6 +174,7 @@ class AdminStore:
         if text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             terms.append(ContactRow.name.ilike(f"%{escaped}%", escape="\\"))
+            terms.append(ContactRow.username.ilike(f"%{escaped}%", escape="\\"))
         if len(digits) >= 4:
             terms.append(ContactRow.phone.like(f"%{digits}%"))
         with self.db.reading() as s:

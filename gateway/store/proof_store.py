@@ -134,7 +134,8 @@ class SqlProofStore:
             if row is None or row.business_id != business.id:
                 return None
             contact = s.get(ContactRow, row.contact_id)
-            return event_from_row(row, business.slug, contact.phone if contact else None, None)
+            return event_from_row(row, business.slug, contact.phone if contact else None, None,
+                                  contact.user_id if contact else None)
 
     def event_ids_since(self, business_id: int, since: datetime) -> list[str]:
         """Ids of the events recorded at or after ``since``, in ledger order."""
