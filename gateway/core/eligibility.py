@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.core.consent import Business, Eligibility
-from gateway.core.identity import Identifier
+from gateway.core.identity import PHONE, Identifier
 from gateway.core.revocation import describe
 from gateway.core.subjects import ContactState, TopicState
 
@@ -72,19 +72,23 @@ def list_answer(asked: Identifier, row: tuple[str, str, datetime] | None | Any,
     for the topic, None if they never chose it, ``...`` if they are unknown; ``block``: a
     sender-scoped opt-out (occurred_at, event id); ``decided_by``: the linked identifier
     the deciding event was recorded under, when it is not the one asked."""
-    out: dict[str, Any] = {"phone": asked.value} if asked.is_phone else \
-        {"phone": None, "user_id": asked.value}
+    if row is ...:
+        out: dict[str, Any] = {"allowed": False, "reason": "no_consent"}
+    elif row is None:
+        out = {"allowed": False, "reason": "topic_not_chosen"}
+    else:
+        status, event_id, since = row
+        reason = _REASON_OF[status]
+        if reason == "consented" and block is not None and block[0] >= since:
+            reason, event_id = "opted_out", block[1]
+        out = {"allowed": reason == "consented", "reason": reason, "event_id": event_id}
+    if asked.kind == PHONE:
+        out["phone"] = asked.value
+    else:
+        out["phone"], out["user_id"] = None, asked.value
     if decided_by:
         out["decided_by"] = decided_by
-    if row is ...:
-        return {**out, "allowed": False, "reason": "no_consent"}
-    if row is None:
-        return {**out, "allowed": False, "reason": "topic_not_chosen"}
-    status, event_id, since = row
-    reason = _REASON_OF[status]
-    if reason == "consented" and block is not None and block[0] >= since:
-        reason, event_id = "opted_out", block[1]
-    return {**out, "allowed": reason == "consented", "reason": reason, "event_id": event_id}
+    return out
 
 
 def topic_states(topic: str, rows: Mapping[str, tuple[str, str, datetime] | None],

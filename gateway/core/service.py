@@ -54,7 +54,8 @@ class ConsentStore(Protocol):
                inline: Wording | None = None) -> Recorded: ...
     def contact_state(self, business_id: int, subject_ref: str) -> Any: ...
     def contact_events(self, business: Business, subject_ref: str) -> list[ConsentEvent]: ...
-    def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str]
+    def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str],
+                         linked: set[str] | None = None
                          ) -> dict[str, tuple[str, str, datetime] | None]: ...
     def bulk_sender_opt_outs(self, business_id: int, topic: str, sender: str,
                              refs: Sequence[str]) -> dict[str, tuple[datetime, str]]: ...
@@ -266,29 +267,35 @@ class ConsentService:
     def _parse_item(self, business: Business, item: str | tuple[str | None, str]
                     ) -> Identifier:
         field, raw = item if isinstance(item, tuple) else (None, item)
+        if field != "user_id" and is_plain_e164(raw):
+            return Identifier(identity.PHONE, raw)  # what campaign tools send: no full parse
         if field == "user_id" or (field is None and identity.is_bsuid(raw)):
             return Identifier(identity.USER_ID, identity.user_id(raw))
-        # Plain E.164 is what campaign tools send; skip the full parse for it.
-        return Identifier(identity.PHONE, raw if is_plain_e164(raw)
-                          else to_e164(raw, business.country))
+        return Identifier(identity.PHONE, to_e164(raw, business.country))
 
     def _answer_chunk(self, business: Business, topic: str,
                       items: list[str | tuple[str | None, str]], sender: str | None
                       ) -> Iterator[dict[str, Any]]:
         parsed: list[tuple[Any, Identifier | None, GatewayError | None]] = []
         for item in items:
+            if item.__class__ is str and is_plain_e164(item):  # the common line: inline
+                parsed.append((item, Identifier(identity.PHONE, item), None))
+                continue
             try:
                 parsed.append((item, self._parse_item(business, item), None))
             except GatewayError as exc:
                 parsed.append((item, None, exc))
         refs = {who.value: self.ref(business, who.value) for _, who, _ in parsed if who}
-        links = self.linked(business.id, refs.values())
-        every = set(refs.values()) | {r for link in links for r in (link.a, link.b)}
-        rows = self.store.bulk_topic_state(business.id, topic, list(every))
+        has_links: set[str] = set()
+        rows = self.store.bulk_topic_state(business.id, topic, list(refs.values()), has_links)
+        links = self.linked(business.id, has_links) if has_links else []
+        extra = {r for link in links for r in (link.a, link.b)} - set(rows)
+        if extra:  # the far ends of links: their state counts too
+            rows.update(self.store.bulk_topic_state(business.id, topic, list(extra)))
+        every = set(rows)
         blocked = self.store.bulk_sender_opt_outs(business.id, topic, sender,
                                                   list(every)) if sender else {}
-        people = self._linked_people(business, topic, refs.values(), links, rows, blocked,
-                                     sender)
+        people = self._linked_people(business, topic, has_links, links, rows, blocked, sender)
         log: list[tuple[str, str, bool, str]] = []
         for raw, who, error in parsed:
             if error is not None or who is None:

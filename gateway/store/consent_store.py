@@ -125,7 +125,8 @@ class SqlStore(StateReads, SqlDirectory):
             if ends is not None:
                 other = ends[1] if ends[0].value in (event.phone, event.user_id) else ends[0]
                 link = event.evidence["link"]
-                self._identified_contact(s, event.business_id, link["to"], other)
+                far = self._identified_contact(s, event.business_id, link["to"], other)
+                contact.linked = far.linked = True
                 s.add(IdentityLinkRow(business_id=event.business_id, a=link["from"],
                                       b=link["to"], kind=link["kind"],
                                       event_id=event.event_id, created_at=self.clock()))

@@ -59,20 +59,26 @@ class StateReads:
             return [event_from_row(r, business.slug, contact.phone, personal.get(r.id),
                                    contact.user_id) for r in rows]
 
-    def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str]
+    def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str],
+                         linked: set[str] | None = None
                          ) -> dict[str, tuple[str, str, datetime] | None]:
         """For each known ref: (status, event_id, since), or None if the topic was never chosen.
 
         Unknown refs are absent from the answer. One query per call: callers chunk.
+        ``linked``, if given, receives the refs that have links to other subjects.
         """
         stmt = (select(ContactRow.subject_ref, StateRow.status, StateRow.event_id,
-                       StateRow.occurred_at)
+                       StateRow.occurred_at, ContactRow.linked)
                 .outerjoin(StateRow, (StateRow.contact_id == ContactRow.id)
                            & (StateRow.topic == topic))
                 .where(ContactRow.business_id == business_id, ContactRow.subject_ref.in_(refs)))
+        out: dict[str, tuple[str, str, datetime] | None] = {}
         with self.db.reading() as s:
-            return {ref: (status, event_id, since) if status else None
-                    for ref, status, event_id, since in s.execute(stmt)}
+            for ref, status, event_id, since, has_links in s.execute(stmt):
+                out[ref] = (status, event_id, since) if status else None
+                if has_links and linked is not None:
+                    linked.add(ref)
+        return out
 
     def bulk_sender_opt_outs(self, business_id: int, topic: str, sender: str,
                              refs: Sequence[str]) -> dict[str, tuple[datetime, str]]:

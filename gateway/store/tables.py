@@ -121,6 +121,8 @@ class ContactRow(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     user_id: Mapped[str | None] = mapped_column(String(140))
     username: Mapped[str | None] = mapped_column(String(100))  # display only, never a key
+    # Has a link to another subject: only then does a campaign list look links up.
+    linked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -24,6 +24,8 @@ def upgrade() -> None:
     with op.batch_alter_table('contacts') as batch:
         batch.add_column(sa.Column('user_id', sa.String(length=140), nullable=True))
         batch.add_column(sa.Column('username', sa.String(length=100), nullable=True))
+        batch.add_column(sa.Column('linked', sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
     op.create_table('identity_links',
     sa.Column('business_id', sa.Integer(), nullable=False),
     sa.Column('a', sa.String(length=64), nullable=False),
@@ -42,5 +44,6 @@ def downgrade() -> None:
     op.drop_index('ix_identity_links_b', table_name='identity_links')
     op.drop_table('identity_links')
     with op.batch_alter_table('contacts') as batch:
+        batch.drop_column('linked')
         batch.drop_column('username')
         batch.drop_column('user_id')
