@@ -15,9 +15,9 @@ from gateway.core.revocation import sender_address
 from gateway.core.serialize import eligibility_json, event_json, link_json, ts
 from gateway.http import (
     BadRequest,
+    api_not_found,
     business,
     contact_key,
-    error_json,
     field,
     fingerprint,
     gw,
@@ -269,4 +269,4 @@ def openapi() -> Any:
 
 @bp.errorhandler(404)
 def _api_404(_exc: Exception) -> Any:
-    return error_json(404, "not_found", "No such API endpoint.")
+    return api_not_found()

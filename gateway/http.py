@@ -54,17 +54,21 @@ def language() -> str:
     return pick_language(request.args.get("lang"), accept)
 
 
-def error_json(status: int, code: str, message: str, field: str | None = None) -> Response:
+def error_json(status: int, code: str, message: str, field: str | None = None, *,
+               lang: str = "en") -> Response:
     body: dict[str, Any] = {"error": {"code": code, "message": message, "field": field}}
     response = jsonify(body)
     response.status_code = status
+    # The message follows Accept-Language; the code is what programs should read.
+    response.headers["Content-Language"] = lang
+    response.vary.add("Accept-Language")
     return response
 
 
 def _gateway_error(exc: GatewayError) -> Any:
-    if wants_json():
-        return error_json(exc.status, exc.code, exc.message("en"), exc.field)
     lang = language()
+    if wants_json():
+        return error_json(exc.status, exc.code, exc.message(lang), exc.field, lang=lang)
     return render_template("error.html", message=exc.message(lang), status=exc.status,
                            lang=lang), exc.status
 
@@ -82,23 +86,37 @@ HTTP_MESSAGES = {
            413: "リクエストが大きすぎます。", 500: "システムでエラーが発生しました。"},
 }
 
+INTERNAL_JSON = {
+    "en": "Something went wrong on our side; nothing was recorded. Please retry.",
+    "ja": "システムでエラーが発生しました。何も記録されていません。もう一度お試しください。",
+}
+
+
+NO_ENDPOINT = {"en": "No such API endpoint.", "ja": "そのAPIエンドポイントはありません。"}
+
+
+def api_not_found() -> Response:
+    """The JSON 404 of an API blueprint, in the caller's language."""
+    lang = language()
+    return error_json(404, "not_found", NO_ENDPOINT[lang], lang=lang)
+
 
 def _http_error(exc: HTTPException) -> Any:
     status = exc.code or 500
-    if wants_json():
-        return error_json(status, HTTP_CODES.get(status, "error"),
-                          exc.description or HTTP_MESSAGES["en"].get(status, "Error"))
     lang = language()
+    if wants_json():
+        message = (HTTP_MESSAGES[lang].get(status) if lang != "en" else None) or \
+            exc.description or HTTP_MESSAGES["en"].get(status, "Error")
+        return error_json(status, HTTP_CODES.get(status, "error"), message, lang=lang)
     message = HTTP_MESSAGES[lang].get(status) or exc.description
     return render_template("error.html", message=message, status=status, lang=lang), status
 
 
 def _unexpected(exc: Exception) -> Any:
     current_app.logger.exception("unhandled error on %s", request.path)
-    if wants_json():
-        return error_json(500, "internal", "Something went wrong on our side; nothing was "
-                          "recorded. Please retry.")
     lang = language()
+    if wants_json():
+        return error_json(500, "internal", INTERNAL_JSON[lang], lang=lang)
     return render_template("error.html", message=HTTP_MESSAGES[lang][500], status=500,
                            lang=lang), 500
 

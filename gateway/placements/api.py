@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, g, request
 
 from gateway.core.serialize import ts
-from gateway.http import BadRequest, business, error_json, field, gw, json_body, require_key
+from gateway.http import BadRequest, api_not_found, business, field, gw, json_body, require_key
 from gateway.placements.model import Funnel, Placement
 from gateway.placements.openapi import CREATE
 from gateway.placements.service import MAX_LOGO_BYTES, PlacementService
@@ -129,4 +129,4 @@ def put_logo() -> Any:
 
 @bp.errorhandler(404)
 def _api_404(_exc: Exception) -> Any:
-    return error_json(404, "not_found", "No such API endpoint.")
+    return api_not_found()
