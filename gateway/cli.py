@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -237,7 +238,7 @@ def worker(once: bool) -> None:
         click.echo(f"processed {runner.run_once(limit=1000)} item(s)")
         return
     click.echo(f"worker running; handlers: {', '.join(sorted(gw.outbox_handlers)) or 'none'}")
-    runner.run_forever()
+    runner.run_forever(name=f"{socket.gethostname()}:{os.getpid()}")
 
 
 @main.command("make-migration", hidden=True, with_appcontext=False)

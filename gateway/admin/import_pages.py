@@ -49,7 +49,10 @@ def imports_page(business: Business, form: ImportForm | None = None, status: int
         form = import_form(formdata=None)
     jobs: list[ImportJob] = gw().imports.jobs.list_jobs(business.id, RECENT_JOBS)
     exports = [(name, url_for(f"admin.export_{name}")) for name, _, _ in EXPORTS]
+    quiet, seen = gw().imports.worker_quiet()
+    waiting = any(job.status in ("queued", "running") for job in jobs)
     return render_template("admin/imports.html", jobs=jobs, form=form, exports=exports,
+                           no_worker=quiet and waiting, worker_seen=seen,
                            max_mb=upload_limit() >> 20, **helpers(business)), status
 
 

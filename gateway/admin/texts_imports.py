@@ -34,6 +34,15 @@ IMPORT_TEXTS: dict[str, tuple[str, str]] = {
     "imports.status_done": ("Done", "完了"),
     "imports.status_failed": ("Failed", "失敗"),
     "imports.errors_csv": ("Error report (CSV)", "エラーレポート（CSV）"),
+    "imports.no_worker": ("These imports are waiting: no background worker is running. Start "
+                          "one on the server with the command below; the imports continue on "
+                          "their own.",
+                          "これらのインポートは待機しています。バックグラウンドのワーカーが動いて"
+                          "いません。サーバーで次のコマンドを実行してワーカーを起動すると、"
+                          "インポートは自動的に続きます。"),
+    "imports.worker_seen": ("A worker was last seen {when}.", "ワーカーの最終確認: {when}"),
+    "imports.worker_never": ("No worker has been seen since this store was created.",
+                             "このストアでワーカーが動いたことはまだありません。"),
     "imports.empty": ("No imports yet.", "インポートはまだありません。"),
     "exports.title": ("Exports", "エクスポート"),
     "exports.lead": ("Download the consent records of this business.",

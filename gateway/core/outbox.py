@@ -46,11 +46,15 @@ class OutboxStore(Protocol):
     def mark_sent(self, item_id: int, now: datetime) -> None: ...
     def mark_retry(self, item_id: int, next_at: datetime, error: str) -> None: ...
     def mark_dead(self, item_id: int, error: str) -> None: ...
+    def beat(self, worker: str, now: datetime, *, started: bool = False) -> None: ...
 
 
 def backoff(attempts: int, base: float = 2.0, cap: float = 3600.0) -> timedelta:
     """1st retry after 2 s, then 4, 8, ... capped at an hour."""
     return timedelta(seconds=min(cap, base ** max(1, attempts)))
+
+
+BEAT_EVERY = 10.0  # seconds between a running worker's heartbeats
 
 
 class Worker:
@@ -91,8 +95,14 @@ class Worker:
         else:
             self.store.mark_sent(item.id, self.clock())
 
-    def run_forever(self, idle_sleep: float = 0.5, stop: Callable[[], bool] = lambda: False
-                    ) -> None:
+    def run_forever(self, idle_sleep: float = 0.5, stop: Callable[[], bool] = lambda: False,
+                    *, name: str | None = None, beat_every: float = BEAT_EVERY) -> None:
+        """Work until ``stop()``; when ``name`` is given, say so in the store now and then,
+        so the dashboard can tell staff that jobs wait because no worker runs."""
+        last_beat = -beat_every
         while not stop():
+            if name and time.monotonic() - last_beat >= beat_every:
+                self.store.beat(name, self.clock(), started=last_beat < 0)
+                last_beat = time.monotonic()
             if self.run_once() == 0:
                 time.sleep(idle_sleep)

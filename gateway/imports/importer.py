@@ -43,6 +43,8 @@ LEASE = timedelta(minutes=2)
 OUTBOX_KIND = "import"
 
 SLICE_SECONDS = 30.0  # an outbox run imports this long, then queues its continuation
+# No heartbeat for this long: no worker runs (it beats every 10 s, between slices).
+WORKER_QUIET = timedelta(seconds=2 * SLICE_SECONDS + 60)
 
 ProgressFn = Callable[[ImportJob], None]
 
@@ -151,6 +153,12 @@ class Importer:
     def enqueue(self, job: ImportJob) -> None:
         self.outbox.enqueue(OUTBOX_KIND, {"job_id": job.id},
                             f"import:{job.id}:{job.rows_processed}", job.business_id)
+
+    def worker_quiet(self) -> tuple[bool, datetime | None]:
+        """Whether no worker has been seen for a while (jobs would wait), and when one was
+        last seen (None: never)."""
+        seen = self.outbox.last_beat()
+        return seen is None or self.clock() - seen > WORKER_QUIET, seen
 
     def requeue_stale(self) -> int:
         """Queue every unfinished job nobody holds (its process died, or failed mid-way) for

@@ -12,4 +12,5 @@ from gateway.store import (
     tables_placements,  # noqa: F401
     tables_proof,  # noqa: F401
     tables_web,  # noqa: F401
+    tables_workers,  # noqa: F401
 )

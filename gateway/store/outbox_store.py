@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.core.outbox import OutboxItem
 from gateway.store.engine import Database
 from gateway.store.tables import OutboxRow
+from gateway.store.tables_workers import WorkerBeatRow
+
+FORGET_WORKERS = timedelta(days=1)  # rows of workers gone longer than this are dropped
 
 
 class SqlOutbox:
@@ -68,3 +71,24 @@ class SqlOutbox:
             if kind:
                 stmt = stmt.where(OutboxRow.kind == kind)
             return list(s.scalars(stmt))
+
+    # -- worker heartbeats (the dashboard warns when nobody runs the jobs) -----------------
+
+    def beat(self, worker: str, now: datetime, *, started: bool = False) -> None:
+        """Record that ``worker`` (host:pid) is alive at ``now``."""
+        with self.db.writing() as s:
+            row = s.get(WorkerBeatRow, worker)
+            if row is None:
+                s.add(WorkerBeatRow(worker=worker[:120], started_at=now, seen_at=now))
+            else:
+                row.seen_at = now
+            if started:
+                s.execute(delete(WorkerBeatRow).where(
+                    WorkerBeatRow.seen_at < now - FORGET_WORKERS))
+
+    def last_beat(self) -> datetime | None:
+        """When any worker was last seen alive (None: never)."""
+        with self.db.reading() as s:
+            # Ordered, not max(): an aggregate would bypass the column's UTC type on SQLite.
+            return s.scalar(select(WorkerBeatRow.seen_at)
+                            .order_by(WorkerBeatRow.seen_at.desc()).limit(1))

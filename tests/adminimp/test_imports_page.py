@@ -169,3 +169,28 @@ def test_texts_in_both_languages(boss: FlaskClient) -> None:
             assert en and ja and en != ja, key
     assert "最近のインポート" in boss.get("/admin/imports?lang=ja").get_data(as_text=True)
     assert "Recent imports" in boss.get("/admin/imports?lang=en").get_data(as_text=True)
+
+
+def test_waiting_jobs_without_a_worker_say_how_to_start_one(
+        boss: FlaskClient, gw: Any, business: Business, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from gateway.imports.importer import WORKER_QUIET
+
+    quiet = boss.get("/admin/imports?lang=en").get_data(as_text=True)
+    assert 'data-testid="no-worker"' not in quiet  # nothing waits: nothing to say
+    upload(boss, write_csv(tmp_path / "mixed.csv", MIXED))
+    page = boss.get("/admin/imports?lang=en").get_data(as_text=True)
+    assert 'data-testid="no-worker"' in page and "optin-gateway worker" in page
+    assert "No worker has been seen" in page
+    ja = boss.get("/admin/imports?lang=ja").get_data(as_text=True)
+    assert "ワーカーが動いていません" in ja
+
+    # A running worker beats as it starts: the warning goes while it is alive...
+    runner = Worker(gw.outbox, {}, utcnow)
+    runner.run_forever(name="host-a:123", stop=iter([False, True]).__next__, idle_sleep=0)
+    assert 'data-testid="no-worker"' not in boss.get("/admin/imports").get_data(as_text=True)
+    # ...and comes back, with when it was last seen, once it has been silent too long.
+    gw.outbox.beat("host-a:123", utcnow() - WORKER_QUIET - timedelta(seconds=5))
+    again = boss.get("/admin/imports?lang=en").get_data(as_text=True)
+    assert 'data-testid="no-worker"' in again and "A worker was last seen" in again
