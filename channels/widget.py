@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 from channels.web_form import OptInForm, Variant, find_business, handle_optin
 from gateway.http import language
-from gateway.web.rules import page_language, wa_me_url, widget_csp
+from gateway.web.rules import origin_allowed, page_language, wa_me_url, widget_csp
 from gateway.web.texts import text, texts
 
 CHANNEL = "widget"
@@ -32,7 +32,7 @@ bp = Blueprint("widget", __name__)
 
 WIDGET = Variant("widget", "widget", "widget-optin", "web/widget.html", "widget.form")
 LABELS = ("widget_open", "widget_chat", "widget_updates", "widget_close", "widget_greeting",
-          "widget_form_title")
+          "widget_form_title", "widget_elsewhere")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -87,10 +87,15 @@ def labels(slug: str) -> Response:
         "labels": texts(lang, LABELS, {"name": business.name}),
         "chat_url": url_for("widget.chat", slug=slug, lang=lang, _external=True),
         "form_url": url_for("widget.form", slug=slug, lang=lang, _external=True),
+        # A site not yet allowed to frame the form gets the hosted page in a new tab and a
+        # sentence saying so, instead of the browser's "refused to connect" in the panel.
+        "optin_url": url_for("web_form.optin", slug=slug, lang=lang, _external=True),
+        "embed_allowed": origin_allowed(request.headers.get("Origin"), business.settings),
     }
     response = jsonify(body)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=300"
+    response.vary.add("Origin")  # embed_allowed depends on the asking site
     return response
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import socket
 import sys
 from collections.abc import Mapping
@@ -23,6 +22,8 @@ from werkzeug.security import generate_password_hash
 
 from gateway.app import create_app
 from gateway.areas import AREAS
+from gateway.core.business_settings import SCOPES, SettingsProblem
+from gateway.core.business_settings import apply as apply_settings
 from gateway.core.config import ConfigError, Settings
 from gateway.core.consent import DEFAULT_POLICY, POLICIES, Business
 from gateway.core.errors import GatewayError
@@ -168,39 +169,39 @@ def verify_ledger(slug: str | None, file: str | None) -> None:
 @click.option("--policy", type=click.Choice(sorted(POLICIES)), default=None,
               help="Opt-in policy new events are judged under (old events keep theirs)")
 @click.option("--double-opt-in/--no-double-opt-in", default=None)
-@click.option("--opt-out-scope", type=click.Choice(["business", "whatsapp_numbers", "sender"]),
-              default=None)
+@click.option("--opt-out-scope", type=click.Choice(SCOPES), default=None)
 @click.option("--frame-ancestor", "frame_ancestors", multiple=True,
               help="Origin allowed to embed the widget form (repeat; replaces the list)")
+@click.option("--language", "languages", multiple=True,
+              help="ja and/or en (repeat; first = default; replaces the list)")
+@click.option("--accent", default=None, help="Brand colour of customer pages, e.g. #6b3e26 "
+              "('' for the default)")
 @click.option("--name", default=None)
 @with_appcontext
 def configure_business(slug: str, policy: str | None, double_opt_in: bool | None,
                        opt_out_scope: str | None, frame_ancestors: tuple[str, ...],
+                       languages: tuple[str, ...], accent: str | None,
                        name: str | None) -> None:
-    """Change a business's settings; the ledger is never rewritten."""
+    """Change a business's settings (checked as the dashboard's settings page checks them);
+    the ledger is never rewritten."""
     store = _gw().store
     business = store.get_business(slug)
     if business is None:
         raise click.ClickException(f"no business {slug!r}")
-    fields: dict[str, Any] = {}
-    if policy is not None:
-        fields["policy_id"] = policy
-    if double_opt_in is not None:
-        fields["double_opt_in"] = double_opt_in
-    if opt_out_scope is not None:
-        fields["opt_out_scope"] = opt_out_scope
-    if name is not None:
-        fields["name"] = name
-    if frame_ancestors:
-        settings = {k: v for k, v in business.settings.items()
-                    if k not in ("twilio_numbers", "meta_phone_number_id")}
-        fields["settings"] = {**settings, "frame_ancestors": list(frame_ancestors)}
-    if not fields:
+    proposed = {"policy": policy, "double_opt_in": double_opt_in,
+                "opt_out_scope": opt_out_scope, "name": name, "accent": accent,
+                "frame_ancestors": frame_ancestors or None, "languages": languages or None}
+    if all(v is None for v in proposed.values()):
         raise click.UsageError("nothing to change")
-    updated = store.update_business(slug, **fields)
+    try:
+        updated = apply_settings(store, business, **proposed)
+    except SettingsProblem as exc:
+        hint = {"frame_ancestors": "frame-ancestor", "languages": "language"}.get(
+            exc.field or "", (exc.field or "").replace("_", "-"))
+        raise click.BadParameter(exc.message("en"), param_hint=f"--{hint}") from None
     click.echo(f"{updated.slug}: policy {updated.policy.id} v{updated.policy.version}, "
                f"double opt-in {'on' if updated.double_opt_in else 'off'}, "
-               f"opt-out scope {updated.opt_out_scope}")
+               f"opt-out scope {updated.opt_out_scope}, languages {' '.join(updated.languages)}")
 
 
 @main.command("honour-report")
@@ -258,10 +259,17 @@ DEMO = {"slug": "demo", "name": "Sakura Coffee", "aliases": ("さくらコーヒ
 
 
 @main.command("demo", with_appcontext=False)
-@click.option("--serve/--no-serve", default=False, help="Start the gateway afterwards")
+@click.option("--serve/--no-serve", default=False,
+              help="Then run the web server, the worker and a sample shop page (Ctrl-C stops all)")
 @click.option("--port", default=5000, show_default=True)
-def demo(serve: bool, port: int) -> None:
+@click.option("--sample-port", type=int, default=None,
+              help="Port of the sample shop page that embeds the widget  [default: port + 1]")
+def demo(serve: bool, port: int, sample_port: int | None) -> None:
     """Create the local SQLite store, a demo business, an API key and an admin; print them."""
+    from gateway.demo import sample_origin
+    from gateway.demo import serve as serve_demo
+
+    sample_port = sample_port or port + 1
     settings = Settings.load(create_local_secrets=True)
     app = create_app()
     click.get_current_context().call_on_close(app.extensions["gateway"].db.dispose)
@@ -271,6 +279,11 @@ def demo(serve: bool, port: int) -> None:
         business = gw.store.get_business(DEMO["slug"])
         if business is None:
             business = setup_business(gw.store, **DEMO)
+        # The sample shop may embed the sign-up form, as a business's own site would be.
+        allowed = list(business.settings.get("frame_ancestors") or [])
+        if sample_origin(sample_port) not in allowed:
+            business = apply_settings(gw.store, business, frame_ancestors=[
+                *allowed, sample_origin(sample_port)])
         from gateway.admin.demo_data import seed_demo  # demo consent across every channel
 
         seeded = seed_demo(gw, business)
@@ -287,14 +300,12 @@ def demo(serve: bool, port: int) -> None:
   API key:   {key}
   admin:     {base}/admin  user admin  password {password}
   opt-in:    {base}/b/{business.slug}/optin
+  widget:    {sample_origin(sample_port)}/  (a sample shop page on another origin)
   try:       curl -H 'Authorization: Bearer {key}' '{base}/api/v1/eligibility?phone=090-1234-5678&topic=offers'""")
     if serve:
-        gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable),
-                                                            "gunicorn")
-        # Replace this process with the server, as the Procfile's web line does.
-        args = [gunicorn, "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                "--access-logfile", "-", "gateway.app:create_app()"]
-        os.execv(gunicorn, args)  # noqa: S606
+        click.echo("Starting the web server, the worker and the sample shop page (Ctrl-C stops "
+                   "them all)")
+        sys.exit(serve_demo(port, sample_port, business.slug, business.name))
 
 
 class _Commands:

@@ -33,6 +33,8 @@
     "padding:10px;margin:0 0 8px;border-radius:99px;text-decoration:none;cursor:pointer;" +
     "border:2px solid #25d366;background:#fff;color:#075e54}" +
     ".chat{background:#25d366;color:#053b1f}" +
+    ".note{font-size:13px;color:#52606d;margin:4px 0 0}" +
+    ".act,.note{word-break:keep-all;overflow-wrap:anywhere}" +
     "iframe{width:100%;height:640px;border:0}iframe[hidden]{display:none}";
 
   function el(parent, tag, attrs, text) {
@@ -81,9 +83,26 @@
     el(body, "p", {}, L.widget_greeting);
     var chat = el(body, "a", { "class": "act chat", target: "_blank", rel: "noopener",
       href: code ? base + "/l/" + encodeURIComponent(code) : info.chat_url }, L.widget_chat);
-    var upd = el(body, "button", { type: "button", "class": "act", "aria-expanded": "false",
-      "aria-controls": "ogw-form" }, L.widget_updates);
     var frame = null;
+    if (info.embed_allowed === false) {
+      // This site may not frame the form: the hosted page in a new tab, and a sentence why.
+      el(body, "a", { "class": "act", target: "_blank", rel: "noopener",
+        href: info.optin_url }, L.widget_updates);
+      el(body, "p", { "class": "note", "data-ogw": "elsewhere" }, L.widget_elsewhere);
+      console.warn("OptinWidget: " + location.origin + " may not embed the sign-up form of " +
+        slug + "; it opens in a new tab. Add this site under Settings > Sites in the dashboard.");
+    } else {
+      var upd = el(body, "button", { type: "button", "class": "act", "aria-expanded": "false",
+        "aria-controls": "ogw-form" }, L.widget_updates);
+      upd.addEventListener("click", function () {
+        frame = frame || el(body, "iframe", { id: "ogw-form", title: L.widget_form_title,
+          hidden: "",
+          src: info.form_url + "&page=" + encodeURIComponent(location.href.slice(0, 1900)) });
+        frame.hidden = !frame.hidden;
+        upd.setAttribute("aria-expanded", String(!frame.hidden));
+        if (!frame.hidden) frame.focus();
+      });
+    }
 
     function open() {
       panel.hidden = false;
@@ -100,13 +119,6 @@
     close.addEventListener("click", shut);
     root.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { e.stopPropagation(); shut(); }
-    });
-    upd.addEventListener("click", function () {
-      frame = frame || el(body, "iframe", { id: "ogw-form", title: L.widget_form_title, hidden: "",
-        src: info.form_url + "&page=" + encodeURIComponent(location.href.slice(0, 1900)) });
-      frame.hidden = !frame.hidden;
-      upd.setAttribute("aria-expanded", String(!frame.hidden));
-      if (!frame.hidden) frame.focus();
     });
     api.open = open;
     api.close = shut;

@@ -5,7 +5,6 @@ No Flask and no SQL here (tests/architecture/), so the rules are testable alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -13,14 +12,12 @@ from urllib.parse import quote, urlsplit
 
 import phonenumbers
 
+from gateway.core.business_settings import ORIGIN as _ORIGIN
 from gateway.core.consent import Business
 from gateway.core.limits import text_problem
 from gateway.core.phones import wa_digits
 
 MAX_URL = 2000
-# An origin a business may allow to frame its widget: scheme, host, optional port; nothing
-# that could break out of the CSP header (spaces, quotes, semicolons, commas).
-_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
 def wa_me_url(e164: str, text: str) -> str:
@@ -44,6 +41,22 @@ def allowed_origins(settings: Mapping[str, Any]) -> list[str]:
 def is_origin(value: str) -> bool:
     """Whether ``value`` is an origin accepted for ``frame_ancestors``."""
     return bool(_ORIGIN.match(value.rstrip("/")))
+
+
+def origin_allowed(origin: str | None, settings: Mapping[str, Any]) -> bool:
+    """Whether a page of ``origin`` may frame the widget form (``*.`` covers subdomains)."""
+    if not origin:
+        return False
+    origin = origin.rstrip("/").lower()
+    scheme, _, rest = origin.partition("://")
+    for allowed in allowed_origins(settings):
+        allowed = allowed.lower()
+        if allowed == origin:
+            return True
+        a_scheme, _, a_rest = allowed.partition("://")
+        if a_rest.startswith("*.") and a_scheme == scheme and rest.endswith(a_rest[1:]):
+            return True
+    return False
 
 
 def widget_csp(settings: Mapping[str, Any]) -> str:

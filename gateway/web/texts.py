@@ -98,6 +98,10 @@ TEXTS: dict[str, dict[str, str]] = {
                         "ja": "ご質問は WhatsApp で{name}へどうぞ。"},
     "widget_form_title": {"en": "Sign-up form for WhatsApp updates from {name}",
                           "ja": "{name}の WhatsApp お知らせ登録フォーム"},
+    "widget_elsewhere": {"en": "This site cannot show the sign-up form yet, so it opens on "
+                               "{name}'s own page in a new tab.",
+                         "ja": "このサイトではまだ申し込みフォームを表示できないため、"
+                               "{name}のページを新しいタブで開きます。"},
     "chat_prefill": {"en": "Hello {name}, I have a question.",
                      "ja": "{name}さん、こんにちは。問い合わせです。"},
 }

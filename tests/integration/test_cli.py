@@ -99,3 +99,27 @@ def test_policy_switch_changes_new_checks_but_not_old_events(
     view = client.get("/api/v1/contacts/090-1234-0001", headers=auth).get_json()
     assert view["events"][0]["policy"] == {"id": "whatsapp-specific", "version": 1}
     assert gw.store.verify("demo").ok
+
+
+def test_configure_business_checks_what_the_settings_page_checks(
+        app_config: dict[str, Any], monkeypatch: Any, gw: Any, business: Any) -> None:
+    bad = run(app_config, monkeypatch, "configure-business", "demo", "--frame-ancestor",
+              "https://shop.example; script-src *")
+    assert bad.exit_code == 2 and "--frame-ancestor" in bad.output
+    assert "is not a site address" in bad.output
+    assert run(app_config, monkeypatch, "configure-business", "demo", "--accent",
+               "red").exit_code == 2
+    gw.store.update_business("demo", languages=["ja"])
+    ok = run(app_config, monkeypatch, "configure-business", "demo", "--language", "ja",
+             "--language", "en", "--accent", "#6B3E26", "--frame-ancestor",
+             "https://shop.example/")
+    assert ok.exit_code == 0, ok.output
+    gw.store.cache.clear()
+    business = gw.store.get_business("demo")
+    assert business.languages == ("ja", "en")
+    assert business.settings["accent"] == "#6b3e26"
+    assert business.settings["frame_ancestors"] == ["https://shop.example"]
+    assert business.settings["twilio_numbers"]  # a column, kept as it was
+    # Every kind of wording exists in the language just added.
+    kinds = {w.kind for w in gw.store.list_wordings(business.id) if w.language == "ja"}
+    assert kinds <= {w.kind for w in gw.store.list_wordings(business.id) if w.language == "en"}

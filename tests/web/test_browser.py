@@ -199,3 +199,28 @@ def test_hosted_form_in_japanese_in_chromium(servers: tuple[str, str, str], brow
     page.screenshot(path=str(artifacts / "optin-ja-thanks.png"), full_page=True)
     [event] = events_of(gw, business, "+819012345678")
     assert (event.channel, event.language, event.topics) == ("web_form", "ja", ("offers",))
+
+
+def test_widget_on_a_site_not_yet_allowed_says_so_and_opens_the_hosted_form(
+        servers: tuple[str, str, str], browser_page: Any, artifacts: Path) -> None:
+    """No "refused to connect" in the panel: a sentence, and the hosted form in a new tab."""
+    gateway, _shop, other_origin = servers
+    page = browser_page
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text))
+    page.goto(f"{other_origin}/shop.html")
+    page.locator("optin-gateway-widget >> button.fab").click()
+    note = page.locator('optin-gateway-widget >> [data-ogw="elsewhere"]')
+    note.wait_for()
+    assert "cannot show the sign-up form yet" in note.inner_text()
+    link = page.get_by_role("link", name="Get updates on WhatsApp")
+    assert link.get_attribute("href") == f"{gateway}/b/demo/optin?lang=en"
+    assert link.get_attribute("target") == "_blank"
+    assert page.locator("optin-gateway-widget >> iframe").count() == 0
+    assert any(other_origin in m and "Settings" in m for m in console), console
+    page.screenshot(path=str(artifacts / "widget-not-allowed.png"))
+    with page.expect_popup() as popup:
+        link.click()
+    hosted = popup.value
+    hosted.wait_for_load_state()
+    assert hosted.locator("#phone").is_visible()  # a working form, not an error page

