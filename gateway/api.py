@@ -9,7 +9,7 @@ import orjson
 from flask import Blueprint, Response, current_app, g, request, stream_with_context
 
 from gateway.core.consent import Action, Capture
-from gateway.core.eligibility import WINDOW
+from gateway.core.eligibility import WINDOW, Summary
 from gateway.core.errors import InvalidCapture
 from gateway.core.revocation import sender_address
 from gateway.core.serialize import eligibility_json, event_json, link_json, ts
@@ -92,17 +92,26 @@ def post_opt_out() -> Any:
 def get_eligibility() -> Any:
     """May a template on ``topic`` be sent to this person (``phone`` or ``user_id``)?"""
     phone, user = request.args.get("phone"), request.args.get("user_id")
-    topic = request.args.get("topic")
-    if not topic:
-        raise BadRequest("missing_field", field="topic", field_name="topic")
+    topic, category = topic_or_category()
     if not phone and not user:
         raise BadRequest("missing_field", field="phone", field_name="phone or user_id")
     if phone and user:
         raise BadRequest("bad_field", field="user_id", field_name="user_id",
                          detail="ask by phone or by user_id, not both")
     answer = gw().service.eligibility(business(), phone, topic, request.args.get("country"),
-                                      sender_param(), user_id=user)
+                                      sender_param(), user_id=user, category=category)
     return eligibility_json(answer)
+
+
+def topic_or_category() -> tuple[str | None, str | None]:
+    """``topic=offers``, or ``category=marketing`` (any topic the business sends as it)."""
+    topic, category = request.args.get("topic"), request.args.get("category")
+    if topic and category:
+        raise BadRequest("bad_field", field="category", field_name="category",
+                         detail="ask by topic or by category, not both")
+    if not topic and not category:
+        raise BadRequest("missing_field", field="topic", field_name="topic or category")
+    return topic, category
 
 
 def sender_param() -> str | None:
@@ -173,23 +182,30 @@ def _ndjson_subjects(stream: Any) -> Iterator[str | tuple[str | None, str]]:
 @require_key
 def post_eligibility_batch() -> Any:
     """NDJSON in (one number or user ID a line), NDJSON out in the same order, for one
-    topic."""
-    topic = request.args.get("topic")
-    if not topic:
-        raise BadRequest("missing_field", field="topic", field_name="topic")
+    topic or template category; ``summary=true`` adds a last line of counts."""
+    topic, category = topic_or_category()
+    summary = (request.args.get("summary") or "false").lower()
+    if summary not in ("true", "false"):
+        raise BadRequest("bad_field", field="summary", field_name="summary",
+                         detail="true or false")
     biz = business()
     service = gw().service
-    service._check_topic(biz, topic)  # fail before streaming starts
+    service.topics_for(biz, topic, category)  # fail before streaming starts
     answers = service.eligibility_batch(biz, topic, _ndjson_subjects(request.stream),
-                                        sender_param())
+                                        sender_param(), category=category)
+    counts = Summary() if summary == "true" else None
 
     def generate() -> Iterator[bytes]:
         buffer: list[bytes] = []
         for answer in answers:
+            if counts is not None:
+                counts.add(answer)
             buffer.append(orjson.dumps(answer))
             if len(buffer) >= 2000:
                 yield b"\n".join(buffer) + b"\n"
                 buffer = []
+        if counts is not None:
+            buffer.append(orjson.dumps({"summary": counts.as_dict()}))
         if buffer:
             yield b"\n".join(buffer) + b"\n"
 

@@ -28,6 +28,7 @@ from gateway.store import Database, SqlStore
 from gateway.store.admin_store import AdminStore
 from gateway.store.bulk_store import BulkStore
 from gateway.store.confirmation_store import SqlConfirmations
+from gateway.store.delivery_store import SqlDeliveryStore
 from gateway.store.export_store import ExportStore
 from gateway.store.imports_store import ImportStore
 from gateway.store.ivr_store import SqlIvrStore
@@ -74,6 +75,8 @@ def build(settings: Settings, channels: Iterable[str] = ()) -> Gateway:
     service.listeners.append(proof.on_recorded)  # change notifications, suppression lifts
     service.suppressed = proof.suppressed  # re-import block after an erasure
     service.suppressed_refs = proof.suppressed_refs
+    delivery = SqlDeliveryStore(db, utcnow)  # delivery facts and platform rules
+    service.delivery = delivery  # eligibility: consent AND deliverable now
     answers = SqlAnswerLog(db, utcnow)  # honour-deadline report
     service.answer_log = answers.record
     service.bulk_answer_log = answers.record_many

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.core.consent import METHODS
+from gateway.core.delivery import CATEGORIES
+from gateway.core.delivery import REASONS as DELIVERY_REASONS
 from gateway.core.i18n import LANGUAGES
 from gateway.core.limits import MAX_EVIDENCE_BYTES, MAX_LENGTH, MAX_TOPICS, text_schema
 
@@ -34,7 +36,16 @@ USER_ID_PATTERN = "^[A-Z]{2}\\.(ENT\\.)?[A-Za-z0-9]{1,128}$"
 USER_ID_PARAM = {"name": "user_id", "in": "query", "required": False,
                  "schema": {"type": "string", "pattern": USER_ID_PATTERN},
                  "description": "A WhatsApp business-scoped user ID (instead of phone)"}
-TOPIC_PARAM = {"name": "topic", "in": "query", "required": True, "schema": {"type": "string"}}
+TOPIC_PARAM = {"name": "topic", "in": "query", "required": False, "schema": {"type": "string"},
+               "description": "A topic key of the business (or ask by category)"}
+CATEGORY_PARAM = {"name": "category", "in": "query", "required": False,
+                  "schema": {"type": "string", "enum": list(CATEGORIES)},
+                  "description": "Instead of topic: the template category; consent is any "
+                                 "topic the business sends as it"}
+SUMMARY_PARAM = {"name": "summary", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
+                 "description": "true: a last line {\"summary\": {total, allowed, "
+                                "blocked_by_consent, blocked_by_platform, errors, by_reason}}"}
 SENDER_PARAM = {"name": "sender", "in": "query", "required": False, "schema": {"type": "string"},
                 "description": "The sender the template would go out from, e.g. "
                                "whatsapp:+81345678901 (matters with opt-out scope 'sender')"}
@@ -117,14 +128,32 @@ EVENT = {
     },
 }
 
+CONSENT_REASONS = ["consented", "no_consent", "opted_out", "topic_not_chosen",
+                   "pending_confirmation"]
+TIME = {"type": ["string", "null"], "format": "date-time"}
 ELIGIBILITY = {
     "type": "object",
-    "required": ["allowed", "reason"],
+    "required": ["allowed", "reason", "consent", "deliverable"],
     "properties": {
-        "allowed": {"type": "boolean"},
-        "reason": {"type": "string", "enum": ["consented", "no_consent", "opted_out",
-                                              "topic_not_chosen", "pending_confirmation"]},
+        "allowed": {"type": "boolean", "description": "Consent and deliverable now"},
+        "reason": {"type": "string", "enum": CONSENT_REASONS + list(DELIVERY_REASONS),
+                   "description": "The consent's reason, or the platform's when the person "
+                                  "consented but it will not deliver"},
         "rule": {"type": "string"},
+        "category": {"type": ["string", "null"], "enum": [*CATEGORIES, None]},
+        "consent": {"type": "object", "required": ["ok", "reason"], "properties": {
+            "ok": {"type": "boolean"}, "reason": {"type": "string", "enum": CONSENT_REASONS},
+            "rule": {"type": "string"}}},
+        "deliverable": {"type": "object", "required": ["ok", "reason", "until"], "properties": {
+            "ok": {"type": "boolean"},
+            "reason": {"type": ["string", "null"], "enum": [*DELIVERY_REASONS, None]},
+            "until": {**TIME, "description": "When the block ends (null: while the rule "
+                                             "stands, or nothing blocks)"},
+            "since": TIME, "rule": {"type": ["string", "null"]},
+            "source": {"type": ["object", "null"],
+                       "description": "The delivery fact or platform rule behind it"}}},
+        "free_window_until": {**TIME, "description": "Until when a send of this category "
+                                                     "is free (free entry point window)"},
         "phone": {"type": ["string", "null"]},
         "user_id": {"type": ["string", "null"], "description": "When asked by user ID"},
         "decided_by": {"type": ["string", "null"],
@@ -133,7 +162,8 @@ ELIGIBILITY = {
         "topic": {"type": "string"},
         "event_id": {"type": ["string", "null"]},
         "since": {"type": ["string", "null"], "format": "date-time"},
-        "window_open_until": {"type": ["string", "null"], "format": "date-time"},
+        "window_open_until": {**TIME, "description": "24 h after the last message or "
+                                                     "WhatsApp call"},
     },
 }
 
@@ -183,14 +213,19 @@ def spec(area_paths: Mapping[str, Any] | None = None) -> dict[str, Any]:
                                        "between a person's identifiers count: an opt-out "
                                        "under any of them wins.",
                         "parameters": [{**_phone_param("query"), "required": False},
-                                       USER_ID_PARAM, TOPIC_PARAM, SENDER_PARAM],
+                                       USER_ID_PARAM, TOPIC_PARAM, CATEGORY_PARAM,
+                                       SENDER_PARAM],
                         "responses": {"200": {"description": "The answer and its reason",
                                               "content": {JSON: {"schema": _ref("Eligibility")}}},
                                       **_errors(400, 401, 422)}},
                 "post": {"summary": "Batch: NDJSON numbers or user IDs in ({\"phone\": …}, "
                                     "{\"user_id\": …} or a bare value), NDJSON answers out, "
                                     "in order",
-                         "parameters": [TOPIC_PARAM, SENDER_PARAM],
+                         "description": "Each line as the single answer has it: "
+                                        "allowed, reason, consent, deliverable, "
+                                        "free_window_until.",
+                         "parameters": [TOPIC_PARAM, CATEGORY_PARAM, SENDER_PARAM,
+                                        SUMMARY_PARAM],
                          "requestBody": {"required": True, "content": {
                              "application/x-ndjson": {"schema": {"type": "string"}}}},
                          "responses": {"200": {"description": "One JSON answer per line",

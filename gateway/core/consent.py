@@ -13,6 +13,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from gateway.core.delivery import Deliverability
+
 
 class Action(StrEnum):
     OPT_IN = "opt_in"
@@ -41,7 +43,7 @@ class Topic:
     """A kind of message a contact may choose (R8)."""
 
     key: str
-    category: str  # "marketing" or "utility": which WhatsApp template category it covers
+    category: str  # the WhatsApp template category it is sent as (gateway.core.delivery)
     labels: Mapping[str, str]
 
     def label(self, lang: str) -> str:
@@ -211,7 +213,9 @@ class Eligibility:
     """The answer to 'may I send a template on this topic to this number?'."""
 
     allowed: bool
-    reason: str  # consented, no_consent, opted_out, topic_not_chosen, pending_confirmation
+    # consented, no_consent, opted_out, topic_not_chosen, pending_confirmation, or when
+    # consented but not deliverable: gateway.core.delivery.REASONS
+    reason: str
     phone: str
     topic: str
     event_id: str | None = None
@@ -220,6 +224,13 @@ class Eligibility:
     window_open_until: datetime | None = None
     user_id: str | None = None  # the BSUID asked about (phone is then "")
     decided_by: str | None = None  # the identifier the deciding event was recorded under
+    # The platform's side (gateway.core.delivery): ``allowed`` is consent AND deliverable
+    # now; ``reason`` / ``rule`` then name the platform's block. The consent alone:
+    category: str = ""  # the template category the topic is sent as
+    consent: bool | None = None  # None: no platform check was made (allowed says it all)
+    consent_reason: str = ""
+    consent_rule: str = ""
+    deliverable: Deliverability | None = None
 
 
 # What an event makes each of its topics.

@@ -8,16 +8,19 @@ was recorded under when that is another (a linked) identifier.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from gateway.core.consent import Business, Eligibility
+from gateway.core.delivery import DELIVERABLE, SERVICE_WINDOW, Deliverability
 from gateway.core.identity import PHONE, Identifier
+from gateway.core.ledger import iso
 from gateway.core.revocation import describe
 from gateway.core.subjects import ContactState, TopicState
 
-WINDOW = timedelta(hours=24)  # R2: customer service window after the customer's message
+WINDOW = SERVICE_WINDOW  # R2: the service window after the customer's message or call
 REASONS = {
     "consented": "R8: opted in to this topic",
     "no_consent": "R1: templates need an opt-in, and none is recorded",
@@ -105,3 +108,99 @@ def topic_states(topic: str, rows: Mapping[str, tuple[str, str, datetime] | None
                                 phone=ident if ident and ident.startswith("+") else None,
                                 user_id=ident if ident and not ident.startswith("+") else None)
     return out
+
+
+# How strongly a refusal speaks for a category (several topics): an allowed topic decides;
+# else a pending confirmation, else an opt-out, else a topic not chosen.
+_RANK = {"pending_confirmation": 3, "opted_out": 2, "topic_not_chosen": 1, "no_consent": 0}
+
+
+def combine(answers: Sequence[Eligibility]) -> Eligibility:
+    """A category's consent from its topics' answers: the latest allowed one, else the
+    most telling refusal."""
+    allowed = [a for a in answers if a.allowed]
+    if allowed:
+        return max(allowed, key=lambda a: a.since.timestamp() if a.since else 0)
+    return max(answers, key=lambda a: (_RANK.get(a.reason, 0), a.since is not None,
+                                       a.since.timestamp() if a.since else 0))
+
+
+def with_delivery(answer: Eligibility, category: str, delivery: Deliverability
+                  ) -> Eligibility:
+    """The consent answer with the platform's: allowed only when both say yes; a consented
+    person the platform will not reach gets the platform's reason and rule."""
+    blocked = answer.allowed and not delivery.ok
+    return replace(answer, allowed=answer.allowed and delivery.ok,
+                   reason=delivery.reason or answer.reason if blocked else answer.reason,
+                   rule=delivery.rule if blocked else answer.rule, category=category,
+                   consent=answer.allowed, consent_reason=answer.reason,
+                   consent_rule=answer.rule, deliverable=delivery)
+
+
+# -- campaign lines: shared parts (a million lines share a handful of dicts) --------------
+
+CONSENT_PARTS = {reason: {"ok": reason == "consented", "reason": reason}
+                 for reason in REASONS}
+DELIVERABLE_PART = {"ok": True, "reason": None, "until": None}
+
+
+def _ts(value: datetime | None) -> str | None:
+    return iso(value) if value is not None else None
+
+
+def deliverable_part(delivery: Deliverability) -> dict[str, Any]:
+    if delivery is DELIVERABLE or (delivery.ok and delivery.until is None):
+        return DELIVERABLE_PART
+    return {"ok": delivery.ok, "reason": delivery.reason, "until": _ts(delivery.until)}
+
+
+def with_delivery_line(line: dict[str, Any], category: str, delivery: Deliverability
+                       ) -> dict[str, Any]:
+    """A campaign line (list_answer) with the platform's side, as the single answer has it."""
+    consented = line["allowed"]
+    line["category"] = category
+    line["consent"] = CONSENT_PARTS[line["reason"]]
+    if not delivery.ok:
+        line["allowed"] = False
+        if consented:
+            line["reason"] = delivery.reason
+    line["deliverable"] = deliverable_part(delivery)
+    line["free_window_until"] = _ts(delivery.free_window_until)
+    return line
+
+
+def combine_lines(lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A category's campaign line from its topics' lines (as :func:`combine`)."""
+    allowed = [line for line in lines if line["allowed"]]
+    if allowed:
+        return allowed[0]
+    return max(lines, key=lambda line: _RANK.get(line["reason"], 0))
+
+
+class Summary:
+    """Counts of a campaign list's answers: allowed, blocked by consent, blocked by the
+    platform (consented but not deliverable), lines in error, and by reason."""
+
+    def __init__(self) -> None:
+        self.total = self.allowed = self.by_consent = self.by_platform = self.errors = 0
+        self.reasons: dict[str, int] = {}
+
+    def add(self, line: Mapping[str, Any]) -> None:
+        self.total += 1
+        if "error" in line:
+            self.errors += 1
+            reason = "error"
+        else:
+            reason = line["reason"]
+            if line["allowed"]:
+                self.allowed += 1
+            elif line.get("consent", {"ok": False})["ok"]:
+                self.by_platform += 1
+            else:
+                self.by_consent += 1
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "allowed": self.allowed,
+                "blocked_by_consent": self.by_consent, "blocked_by_platform": self.by_platform,
+                "errors": self.errors, "by_reason": dict(sorted(self.reasons.items()))}

@@ -54,6 +54,18 @@ ERRORS: dict[str, dict[str, str]] = {
         "en": "“{value}” is not one of this business's message topics ({allowed}).",
         "ja": "「{value}」はこの事業者のメッセージの種類にありません（{allowed}）。",
     },
+    "unknown_category": {
+        "en": "“{value}” is not a WhatsApp template category ({allowed}).",
+        "ja": "「{value}」は WhatsApp のテンプレートのカテゴリではありません（{allowed}）。",
+    },
+    "no_topic_in_category": {
+        "en": "None of this business's message topics is sent as a {value} template.",
+        "ja": "この事業者のメッセージの種類に、{value} テンプレートで送るものはありません。",
+    },
+    "rule_unknown": {
+        "en": "There is no platform rule {value}.",
+        "ja": "プラットフォームのルール {value} はありません。",
+    },
     "no_topics": {
         "en": "Please choose at least one kind of message you want to receive.",
         "ja": "受け取りたいメッセージの種類を1つ以上選んでください。",

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.core.consent import ConsentEvent, Eligibility
+from gateway.core.delivery import Deliverability
 from gateway.core.ledger import iso
 
 
@@ -51,7 +52,25 @@ def link_json(event: ConsentEvent) -> dict[str, Any]:
             "ledger": {"seq": event.seq, "hash": event.hash}}
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return ts(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def deliverable_json(delivery: Deliverability | None) -> dict[str, Any]:
+    """The platform's side of an answer: deliverable now, or why not, since and until."""
+    if delivery is None:
+        return {"ok": True, "reason": None, "until": None}
+    return {"ok": delivery.ok, "reason": delivery.reason, "until": ts(delivery.until),
+            "since": ts(delivery.since), "rule": delivery.rule or None,
+            "source": _plain(dict(delivery.source)) if delivery.source else None}
+
+
 def eligibility_json(answer: Eligibility) -> dict[str, Any]:
+    delivery = answer.deliverable
     return {
         "allowed": answer.allowed,
         "reason": answer.reason,
@@ -60,7 +79,13 @@ def eligibility_json(answer: Eligibility) -> dict[str, Any]:
         "user_id": answer.user_id,
         "decided_by": answer.decided_by,
         "topic": answer.topic,
+        "category": answer.category or None,
         "event_id": answer.event_id,
         "since": ts(answer.since),
         "window_open_until": ts(answer.window_open_until),
+        "free_window_until": ts(delivery.free_window_until) if delivery else None,
+        "consent": {"ok": answer.allowed if answer.consent is None else answer.consent,
+                    "reason": answer.consent_reason or answer.reason,
+                    "rule": answer.consent_rule or answer.rule},
+        "deliverable": deliverable_json(delivery),
     }

@@ -7,11 +7,12 @@ runs the same against SQLAlchemy in production and against fakes in unit tests.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from gateway.core import identity, ledger
+from gateway.core.campaign import BULK_CHUNK, CampaignLists
 from gateway.core.consent import (
     CHANNELS,
     Business,
@@ -21,9 +22,17 @@ from gateway.core.consent import (
     Recorded,
     Wording,
 )
-from gateway.core.eligibility import REASONS, WINDOW, answer, list_answer, topic_states
+from gateway.core.delivery import (
+    CATEGORIES,
+    MARKETING,
+    Deliverability,
+    DeliveryReads,
+    Rules,
+    country_of,
+    decide,
+)
+from gateway.core.eligibility import REASONS, WINDOW, answer, combine, with_delivery
 from gateway.core.errors import (
-    GatewayError,
     InvalidCapture,
     InvalidTopics,
     InvalidWording,
@@ -31,14 +40,12 @@ from gateway.core.errors import (
 )
 from gateway.core.identity import Identifier
 from gateway.core.normaliser import normalise, sha256_text, subject_ref
-from gateway.core.phones import is_plain_e164, to_e164
-from gateway.core.subjects import SAME, ContactState, Link, link_event, merge
+from gateway.core.subjects import SAME, ContactState, Link, connected, link_event, merge
 
 log = logging.getLogger("gateway.service")
 
 INLINE_DRAFT = "(inline)"  # id of an inline wording until the store files it
-BULK_CHUNK = 2000
-__all__ = ["REASONS", "WINDOW", "ConsentService", "ConsentStore"]
+__all__ = ["BULK_CHUNK", "REASONS", "WINDOW", "ConsentService", "ConsentStore"]
 
 
 class ConsentStore(Protocol):
@@ -55,7 +62,10 @@ class ConsentStore(Protocol):
     def contact_state(self, business_id: int, subject_ref: str) -> Any: ...
     def contact_events(self, business: Business, subject_ref: str) -> list[ConsentEvent]: ...
     def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str],
-                         linked: set[str] | None = None
+                         linked: set[str] | None = None, *,
+                         inbound: dict[str, datetime] | None = None,
+                         facts_after: datetime | None = None,
+                         with_facts: set[str] | None = None
                          ) -> dict[str, tuple[str, str, datetime] | None]: ...
     def bulk_sender_opt_outs(self, business_id: int, topic: str, sender: str,
                              refs: Sequence[str]) -> dict[str, tuple[datetime, str]]: ...
@@ -67,8 +77,9 @@ class ConsentStore(Protocol):
                     ) -> Recorded: ...
 
 
-class ConsentService:
-    """Normalise, deduplicate and persist; answer who may be messaged."""
+class ConsentService(CampaignLists):
+    """Normalise, deduplicate and persist; answer who may be messaged (one person here,
+    campaign lists in :class:`CampaignLists`)."""
 
     def __init__(self, store: ConsentStore, *, subject_key: bytes,
                  clock: Callable[[], datetime], allowed_channels: frozenset[str] = CHANNELS):
@@ -86,6 +97,8 @@ class ConsentService:
         self.answer_log: Callable[[int, str, Eligibility, str | None], None] | None = None
         self.bulk_answer_log: Callable[[int, list[tuple[str, str, bool, str]], str | None],
                                        None] | None = None
+        # Delivery facts and platform rules (gateway.core.delivery); None: consent only.
+        self.delivery: DeliveryReads | None = None
 
     def business(self, slug: str) -> Business:
         business = self.store.get_business(slug)
@@ -232,109 +245,54 @@ class ConsentService:
             raise InvalidTopics("unknown_topic", field="topic", value=topic,
                                 allowed=", ".join(business.topic_keys))
 
-    def eligibility(self, business: Business, phone: str | None, topic: str,
+    def topics_for(self, business: Business, topic: str | None, category: str | None
+                   ) -> tuple[tuple[str, ...], str]:
+        """The topics a question covers and the template category it is answered for: a
+        topic and its category, or every topic the business sends as ``category``."""
+        if topic:
+            self._check_topic(business, topic)
+            found = business.topic(topic)
+            return (topic,), found.category if found else MARKETING
+        if category not in CATEGORIES:
+            raise InvalidTopics("unknown_category", field="category", value=category or "",
+                                allowed=", ".join(CATEGORIES))
+        keys = tuple(t.key for t in business.topics if t.category == category)
+        if not keys:
+            raise InvalidTopics("no_topic_in_category", field="category", value=category)
+        return keys, category
+
+    def eligibility(self, business: Business, phone: str | None, topic: str | None,
                     country: str | None = None, sender: str | None = None, *,
-                    user_id: str | None = None) -> Eligibility:
-        """May a template on ``topic`` go to this person (by ``phone`` or ``user_id``) from
-        ``sender`` now? With the rule, over every identifier linked to the one asked."""
-        self._check_topic(business, topic)
+                    user_id: str | None = None, category: str | None = None) -> Eligibility:
+        """May a template on ``topic`` (or of template ``category``) go to this person (by
+        ``phone`` or ``user_id``) from ``sender`` now? Consent with its rule, over every
+        identifier linked to the one asked, and whether the platform will deliver it."""
+        topics, category = self.topics_for(business, topic, category)
         asked = self.identify(business, phone=phone, user_id=user_id, country=country)
         ref = self.ref(business, asked.value)
-        merged, states, _links = self.person(business, ref)
-        result = answer(business, asked, ref, merged, states, topic, sender, self.clock())
+        merged, states, links = self.person(business, ref)
+        now = self.clock()
+        result = combine([answer(business, asked, ref, merged, states, t, sender, now)
+                          for t in topics])
+        result = with_delivery(result, category, self.deliverability(
+            business, asked, ref, merged.last_inbound_at, links, category, now))
         # Only "allowed" answers can break the honour deadline, so only they are kept.
         if self.answer_log is not None and result.allowed:
             self.answer_log(business.id, ref, result, sender)
         return result
 
-    def eligibility_batch(self, business: Business, topic: str,
-                          items: Iterable[str | tuple[str | None, str]],
-                          sender: str | None = None) -> Iterator[dict[str, Any]]:
-        """Answer a campaign list in order, one dict per input; bad identifiers get an error.
-
-        An item is a raw string (a number, or a user ID by its shape) or (field, raw) with
-        field "phone" or "user_id" (a BSUID is never accepted as a phone and vice versa)."""
-        self._check_topic(business, topic)
-        batch: list[str | tuple[str | None, str]] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= BULK_CHUNK:
-                yield from self._answer_chunk(business, topic, batch, sender)
-                batch = []
-        if batch:
-            yield from self._answer_chunk(business, topic, batch, sender)
-
-    def _parse_item(self, business: Business, item: str | tuple[str | None, str]
-                    ) -> Identifier:
-        field, raw = item if isinstance(item, tuple) else (None, item)
-        if field != "user_id" and is_plain_e164(raw):
-            return Identifier(identity.PHONE, raw)  # what campaign tools send: no full parse
-        if field == "user_id" or (field is None and identity.is_bsuid(raw)):
-            return Identifier(identity.USER_ID, identity.user_id(raw))
-        return Identifier(identity.PHONE, to_e164(raw, business.country))
-
-    def _answer_chunk(self, business: Business, topic: str,
-                      items: list[str | tuple[str | None, str]], sender: str | None
-                      ) -> Iterator[dict[str, Any]]:
-        parsed: list[tuple[Any, Identifier | None, GatewayError | None]] = []
-        for item in items:
-            if item.__class__ is str and is_plain_e164(item):  # the common line: inline
-                parsed.append((item, Identifier(identity.PHONE, item), None))
-                continue
-            try:
-                parsed.append((item, self._parse_item(business, item), None))
-            except GatewayError as exc:
-                parsed.append((item, None, exc))
-        refs = {who.value: self.ref(business, who.value) for _, who, _ in parsed if who}
-        has_links: set[str] = set()
-        rows = self.store.bulk_topic_state(business.id, topic, list(refs.values()), has_links)
-        links = self.linked(business.id, has_links) if has_links else []
-        extra = {r for link in links for r in (link.a, link.b)} - set(rows)
-        if extra:  # the far ends of links: their state counts too
-            rows.update(self.store.bulk_topic_state(business.id, topic, list(extra)))
-        every = set(rows)
-        blocked = self.store.bulk_sender_opt_outs(business.id, topic, sender,
-                                                  list(every)) if sender else {}
-        people = self._linked_people(business, topic, has_links, links, rows, blocked, sender)
-        log: list[tuple[str, str, bool, str]] = []
-        for raw, who, error in parsed:
-            if error is not None or who is None:
-                assert error is not None
-                shown = raw[1] if isinstance(raw, tuple) else raw
-                yield {"phone": shown, "allowed": False, "error": {
-                    "code": error.code, "message": error.message("en")}}
-                continue
-            ref = refs[who.value]
-            if ref in people:
-                line = list_answer(who, *people[ref])
-            else:
-                line = list_answer(who, rows.get(ref, ...), blocked.get(ref))
-            if line["allowed"]:
-                log.append((ref, topic, True, line["reason"]))
-            yield line
-        if self.bulk_answer_log is not None and log:
-            self.bulk_answer_log(business.id, log, sender)
-
-    def _linked_people(self, business: Business, topic: str, asked: Iterable[str],
-                       links: list[Link], rows: Mapping[str, Any],
-                       blocked: Mapping[str, tuple[datetime, str]], sender: str | None
-                       ) -> dict[str, tuple[Any, tuple[datetime, str] | None, str | None]]:
-        """For each asked subject with links: (row, sender block, decided_by) of its person."""
-        if not links:
-            return {}
-        touched = {r for link in links for r in (link.a, link.b)}
-        known = self.store.identifiers(business.id, touched)
-        states = topic_states(topic, rows, blocked, sender, known)
-        out = {}
-        for ref in set(asked) & touched:
-            person = merge(ref, states, links)
-            found = person.topics.get(topic)
-            row = ... if not person.exists else \
-                (found.status, found.event_id, found.since) if found else None
-            via = found.via if found is not None and found.via != ref else None
-            out[ref] = (row, person.sender_opt_outs.get((topic, sender or "")),
-                        known.get(via) if via else None)
-        return out
+    def deliverability(self, business: Business, asked: Identifier, ref: str,
+                       last_inbound_at: datetime | None, links: list[Link], category: str,
+                       now: datetime) -> Deliverability:
+        """Will the platform deliver a ``category`` template to this person now? Facts of
+        the same WhatsApp account count (``same`` links), not of a number given up."""
+        if self.delivery is None:
+            return decide(category, None, (), last_inbound_at, Rules(), now)
+        same = connected(ref, [link for link in links if link.kind == SAME])
+        facts = [f for found in self.delivery.facts(business.id, same, now).values()
+                 for f in found]
+        return decide(category, country_of(asked.value), facts, last_inbound_at,
+                      self.delivery.rules(), now, country_of(business.whatsapp_number))
 
     def contact(self, business: Business, phone: str, *, user_id: str | None = None
                 ) -> tuple[Identifier, ContactState, list[ConsentEvent]]:

@@ -60,24 +60,35 @@ class StateReads:
                                    contact.user_id) for r in rows]
 
     def bulk_topic_state(self, business_id: int, topic: str, refs: Sequence[str],
-                         linked: set[str] | None = None
+                         linked: set[str] | None = None, *,
+                         inbound: dict[str, datetime] | None = None,
+                         facts_after: datetime | None = None,
+                         with_facts: set[str] | None = None
                          ) -> dict[str, tuple[str, str, datetime] | None]:
         """For each known ref: (status, event_id, since), or None if the topic was never chosen.
 
         Unknown refs are absent from the answer. One query per call: callers chunk.
-        ``linked``, if given, receives the refs that have links to other subjects.
+        ``linked``, if given, receives the refs that have links to other subjects;
+        ``inbound`` their last message or call; ``with_facts`` the refs with delivery facts
+        in force after ``facts_after`` (read from the same contact rows: no extra query).
         """
         stmt = (select(ContactRow.subject_ref, StateRow.status, StateRow.event_id,
-                       StateRow.occurred_at, ContactRow.linked)
+                       StateRow.occurred_at, ContactRow.linked, ContactRow.last_inbound_at,
+                       ContactRow.delivery_until)
                 .outerjoin(StateRow, (StateRow.contact_id == ContactRow.id)
                            & (StateRow.topic == topic))
                 .where(ContactRow.business_id == business_id, ContactRow.subject_ref.in_(refs)))
         out: dict[str, tuple[str, str, datetime] | None] = {}
         with self.db.reading() as s:
-            for ref, status, event_id, since, has_links in s.execute(stmt):
+            for ref, status, event_id, since, has_links, last_in, until in s.execute(stmt):
                 out[ref] = (status, event_id, since) if status else None
                 if has_links and linked is not None:
                     linked.add(ref)
+                if last_in is not None and inbound is not None:
+                    inbound[ref] = last_in
+                if until is not None and with_facts is not None and \
+                        (facts_after is None or until > facts_after):
+                    with_facts.add(ref)
         return out
 
     def bulk_sender_opt_outs(self, business_id: int, topic: str, sender: str,

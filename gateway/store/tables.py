@@ -124,6 +124,9 @@ class ContactRow(Base):
     # Has a link to another subject: only then does a campaign list look links up.
     linked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The latest end of the subject's delivery facts (tables_delivery): read with the topic
+    # state, so a campaign list looks facts up only for the few subjects that have them.
+    delivery_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -24,6 +24,9 @@ class PlacementRow(Base):
     label: Mapped[str] = mapped_column(String(200))
     messages: Mapped[dict[str, str]] = mapped_column(Json)  # language -> prefilled text
     topic: Mapped[str | None] = mapped_column(String(40))
+    # An In-App Signup link (wa.me/<number>/signup/<id>): Meta's signup entity id; None for
+    # a chat link.
+    signup_id: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(10))  # active, retired
     actor: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
