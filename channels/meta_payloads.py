@@ -74,6 +74,9 @@ def items(body: Mapping[str, Any]) -> Iterator[Item]:
             elif field == "user_id_update":  # the older shape of a user ID change
                 for update in dicts(value.get("user_id_update")):
                     yield Item("identity", value, update)
+            elif field == "calls":  # WhatsApp Business Calling: a call opens the window
+                for call in dicts(value.get("calls")):
+                    yield Item("call", value, call)
             elif field in (None, "messages"):
                 for message in dicts(value.get("messages")):
                     system = message.get("system")
@@ -233,3 +236,31 @@ def identity_change(item: Item) -> tuple[Who, Who] | None:
     after = who(data.get("wa_id") or data.get("new_wa_id"), data.get("user_id"),
                 data.get("parent_user_id"))
     return (before, after) if before.key and after.key else None
+
+
+def user_call(item: Item, now: datetime) -> tuple[Who, datetime] | None:
+    """(caller, when) of a call the person placed to the business (``event: connect``,
+    direction user-initiated; the field is ``direction`` or ``call_direction``), else None:
+    a call the business placed opens no window."""
+    call = item.data
+    direction = words(call.get("direction") or call.get("call_direction"), 40).lower()
+    if words(call.get("event"), 20).lower() != "connect" or direction != "user_initiated":
+        return None
+    person = who(call.get("from"), call.get("from_user_id"), call.get("from_parent_user_id"))
+    return (person, when(call.get("timestamp"), now)) if person.key else None
+
+
+def free_entry(status: Mapping[str, Any]) -> tuple[bool, datetime | None]:
+    """Does a sent / delivered status say Meta opened a free entry point (an ad or page
+    button chat answered in time)? Per-message pricing says so in ``pricing`` (category
+    ``referral_conversion``, type ``free_entry_point``); the older conversation object in
+    ``conversation.origin.type``, with its ``expiration_timestamp`` (the window's end)."""
+    pricing = status.get("pricing") if isinstance(status.get("pricing"), Mapping) else {}
+    conversation = status.get("conversation") \
+        if isinstance(status.get("conversation"), Mapping) else {}
+    origin = conversation.get("origin") if isinstance(conversation.get("origin"), Mapping) \
+        else {}
+    found = "referral_conversion" in (pricing.get("category"), origin.get("type")) or \
+        pricing.get("type") == "free_entry_point"
+    end = stamp(conversation.get("expiration_timestamp"))
+    return found, datetime.fromtimestamp(int(end), UTC) if found and end else None

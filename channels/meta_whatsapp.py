@@ -4,7 +4,8 @@
 ``POST`` checks ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw body with the app secret)
 and handles every entry / change / item of a delivery (read by ``channels.meta_payloads``):
 customer messages (the shared dialog in ``gateway.messaging.service``), ``user_preferences``
-stop / resume, statuses (only error 131050 matters) and changed numbers or user IDs. A
+stop / resume / In-App Signup, statuses (131050 ends marketing; 131049, 130472 and 131026
+are delivery facts; free entry points), WhatsApp calls and changed numbers or user IDs. A
 person may come by number, by WhatsApp user ID alone, or both (then linked). It answers 200
 at once; replies are enqueued for ``optin-gateway worker``.
 """
@@ -26,6 +27,7 @@ from channels.meta_payloads import (
     Item,
     Who,
     dicts,
+    free_entry,
     identity_change,
     items,
     message_id,
@@ -34,6 +36,7 @@ from channels.meta_payloads import (
     sender,
     shared_contact,
     stamp,
+    user_call,
     when,
     who,
     words,
@@ -137,7 +140,23 @@ def _handle(business: Business, item: Item, now: datetime) -> int:
         return _preference(business, item, now)
     if item.kind == "identity":
         return _identity(business, item, now)
+    if item.kind == "call":
+        return _call(business, item, now)
     return _status(business, item, now)
+
+
+def _call(business: Business, item: Item, now: datetime) -> int:
+    """A WhatsApp call from the person: the service window opens, as with a message."""
+    found = user_call(item, now)
+    platform = gw().messaging.platform
+    if found is None or platform is None:
+        return 0
+    person, at = found
+    call_id = message_id(item.data.get("id"), "id")
+    if person.phone and person.user_id:
+        gw().messaging.link_seen(business, _seen(person, f"meta-call:{call_id}", at))
+    platform.call(business, person.key, at=at, user_id=person.user_id)
+    return 1
 
 
 def _message(business: Business, item: Item, now: datetime) -> int:
@@ -186,7 +205,8 @@ def _identity(business: Business, item: Item, now: datetime) -> int:
 def _preference(business: Business, item: Item, now: datetime) -> int:
     pref = item.data
     value = words(pref.get("value"), 20).lower()
-    if pref.get("category") != "marketing_messages" or value not in ("stop", "resume"):
+    if pref.get("category") != "marketing_messages" or value not in ("stop", "resume",
+                                                                      "signup"):
         return 0
     person = who(pref.get("wa_id"), pref.get("user_id"), pref.get("parent_user_id"))
     if not person.key:
@@ -201,6 +221,15 @@ def _preference(business: Business, item: Item, now: datetime) -> int:
     key = f"meta-up:{_key_part(person)}:{value}:{moment}"
     if person.phone and person.user_id:
         gw().messaging.link_seen(business, _seen(person, key, when(moment, now)))
+    if value == "signup":  # In-App Signup: an opt-in from the link (docs/delivery.md)
+        signup_id = words(pref.get("signup_id"), 64)
+        platform = gw().messaging.platform
+        if not signup_id or platform is None:
+            return 0
+        recorded = platform.signup(business, person.key, signup_id=signup_id, key=key,
+                                   occurred_at=when(moment, now), evidence=evidence,
+                                   sender=sender(item.value))
+        return int(recorded is not None)
     if value == "stop":
         gw().messaging.marketing_stop(business, person.key, signal="meta_user_preferences",
                                       key=key, occurred_at=when(moment, now),
@@ -213,24 +242,54 @@ def _preference(business: Business, item: Item, now: datetime) -> int:
 
 
 def _status(business: Business, item: Item, now: datetime) -> int:
+    """A status: 131050 is an opt-out (issue 9); 131049, 130472 and 131026 are delivery
+    facts, never consent; a sent status priced as a free entry point opens its window."""
     status = item.data
-    errors = list(dicts(status.get("errors")))
-    failure = next((e for e in errors if str(e.get("code")) == "131050"), None)
-    if status.get("status") != "failed" or failure is None:
-        return 0  # sent / delivered / read and other failures say nothing about consent
-    status_id = message_id(status.get("id"), "id")
+    state = status.get("status")
+    if state not in ("failed", "sent", "delivered", "read"):
+        return 0
     person = who(status.get("recipient_id"), status.get("recipient_user_id"),
                  status.get("recipient_parent_user_id"))
     if not person.key:
         return 0
-    gw().messaging.delivery_failure(
-        business, person.key, "131050", channel="whatsapp",
-        key=f"meta-status:{status_id}:131050",
-        occurred_at=when(stamp(status.get("timestamp")) or None, now),
-        sender=sender(item.value),
-        evidence={"status_id": status_id, "status": "failed",
-                  "error": {"code": 131050, "title": words(failure.get("title"), 200)}})
-    return 1
+    at = when(stamp(status.get("timestamp")) or None, now)
+    if state != "failed":
+        return _free_entry(business, person, status, at)
+    status_id = message_id(status.get("id"), "id")
+    handled = 0
+    for error in dicts(status.get("errors")):
+        code = words(error.get("code"), 16)
+        evidence = {"status_id": status_id, "status": "failed",
+                    "error": {"code": int(code) if code.isdigit() else code,
+                              "title": words(error.get("title"), 200)}}
+        if code == "131050":
+            gw().messaging.delivery_failure(
+                business, person.key, "131050", channel="whatsapp",
+                key=f"meta-status:{status_id}:131050", occurred_at=at,
+                sender=sender(item.value), evidence=evidence)
+            handled = 1
+        elif gw().messaging.platform is not None and gw().messaging.platform.failed_send(
+                business, person.key, provider="meta", code=code, source_id=status_id,
+                occurred_at=at, evidence=evidence):
+            handled = 1
+    return handled
+
+
+def _free_entry(business: Business, person: Who, status: Mapping[str, Any],
+                at: datetime) -> int:
+    found, until = free_entry(status)
+    platform = gw().messaging.platform
+    if not found or platform is None:
+        return 0  # sent / delivered / read say nothing else about consent or delivery
+    status_id = message_id(status.get("id"), "id")
+    pricing = status.get("pricing") if isinstance(status.get("pricing"), Mapping) else {}
+    return int(platform.free_entry(
+        business, person.key, provider="meta", source_id=status_id, answered_at=at,
+        until=until, evidence={"status_id": status_id,
+                               "status": words(status.get("status"), 20),
+                               "pricing": {k: words(pricing.get(k), 40) for k in
+                                           ("category", "type", "pricing_model")
+                                           if pricing.get(k)}}))
 
 
 def _key_part(person: Who) -> str:

@@ -2,7 +2,8 @@
 
 ``POST /hooks/twilio/messaging`` answers with TwiML built by the SDK's ``MessagingResponse``;
 ``POST /hooks/twilio/status`` turns delivery failures that mean "this person stopped" (21610,
-63014) into opt-outs. Both check ``X-Twilio-Signature`` first: 403 and nothing stored
+63014) into opt-outs, and those that mean "WhatsApp will not deliver for a while" (63049,
+63032, 63024) into delivery facts (docs/delivery.md). Both check ``X-Twilio-Signature`` first: 403 and nothing stored
 otherwise. The conversation itself is ``gateway.messaging.service`` (shared with Meta).
 """
 
@@ -21,6 +22,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from channels.twilio_signature import auth_tokens, require_twilio_signature
 from gateway.core import identity
 from gateway.core.consent import Business
+from gateway.core.delivery import FAILURES
 from gateway.core.errors import GatewayError
 from gateway.core.limits import MAX_LENGTH, check_text, scrub
 from gateway.core.phones import mask, to_e164
@@ -168,7 +170,8 @@ def status() -> Any:
     code = (form.get("ErrorCode") or "").strip()
     state = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     sid = message_sid(form)
-    if state not in ("failed", "undelivered") or code not in TWILIO_STOP_ERRORS or \
+    fact = ("twilio", code) in FAILURES
+    if state not in ("failed", "undelivered") or not (code in TWILIO_STOP_ERRORS or fact) or \
             not SID.fullmatch(sid):
         return Response(status=204)
     recipient = form.get("To", "")
@@ -181,10 +184,16 @@ def status() -> Any:
     except GatewayError as exc:
         log.warning("twilio status %s ignored: %s", sid, exc.code)
         return Response(status=204)
+    evidence = {"message_sid": sid, "message_status": state, "error_code": code}
+    if fact:  # 63049, 63032, 63024: the platform will not deliver for a while; no opt-out
+        platform = gw().messaging.platform
+        if platform is not None:
+            platform.failed_send(business, phone, provider="twilio", code=code, source_id=sid,
+                                 occurred_at=gw().service.clock(), evidence=evidence)
+        return Response(status=204)
     recorded = gw().messaging.delivery_failure(
         business, phone, code, channel=channel, key=f"twilio-status:{sid}:{code}",
-        occurred_at=gw().service.clock(), sender=sender,
-        evidence={"message_sid": sid, "message_status": state, "error_code": code})
+        occurred_at=gw().service.clock(), sender=sender, evidence=evidence)
     log.info("twilio %s to %s: error %s, opt-out %s", state, mask(phone), code,
              "recorded" if recorded else "not applicable")
     return Response(status=204)

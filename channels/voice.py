@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from twilio.twiml.voice_response import VoiceResponse
 
 from channels.twilio_signature import auth_tokens, require_twilio_signature
+from gateway.core import identity
 from gateway.core.consent import Business
 from gateway.core.errors import InvalidCapture, InvalidPhone
 from gateway.core.limits import check_text, scrub
@@ -159,6 +160,22 @@ def _refused(body: str | None) -> Response:
     return twiml(body)
 
 
+def _whatsapp_call(business: Business, caller: str) -> None:
+    """A call placed over WhatsApp (Twilio's WhatsApp calling: From=whatsapp:…) opens the
+    24-hour service window as a message does. A phone call does not: WhatsApp never sees
+    it, so a free-form reply would fail (docs/delivery.md)."""
+    platform = gw().messaging.platform
+    if not caller.lower().startswith("whatsapp:") or platform is None:
+        return
+    try:
+        who = identity.user_id(caller) if identity.is_bsuid(caller) else \
+            to_e164(check_text(caller, "phone"), business.country)
+    except (InvalidPhone, InvalidCapture):
+        return
+    platform.call(business, who, at=gw().service.clock(),
+                  user_id=who if identity.is_bsuid(who) else None)
+
+
 @bp.post("/hooks/twilio/voice")
 def incoming() -> Response:
     """A new call: greet in the business's language(s) and start the flow."""
@@ -167,6 +184,7 @@ def incoming() -> Response:
     if business is None:
         log.warning("voice call to a number no business owns")
         return twiml(_unavailable())
+    _whatsapp_call(business, request.form.get("From") or "")
     return _refused(gw().ivr.begin(
         business, call_sid, scrub(request.form.get("From"), 64, multiline=False),
         scrub(request.form.get("StirVerstat"), 40, multiline=False) or None,

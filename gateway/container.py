@@ -99,5 +99,5 @@ def build(settings: Settings, channels: Iterable[str] = ()) -> Gateway:
             IMPORT_KIND: importer.handle_outbox,
         })
     gateway.messaging = Messaging(SqlMessagingStore(db, utcnow), service, store, outbox,
-                                  peers=gateway)
+                                  peers=gateway, facts=delivery)
     return gateway

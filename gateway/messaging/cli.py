@@ -1,4 +1,6 @@
-"""``optin-gateway sign-twilio`` / ``sign-meta``: sign a webhook request so it can be replayed.
+"""``optin-gateway sign-twilio`` / ``sign-meta``: sign a webhook request so it can be replayed;
+``platform-rules`` and ``topic-category``: the WhatsApp platform's delivery rules and the
+template category of each topic (docs/delivery.md).
 
 They compute exactly what Twilio and Meta compute (the SDK's ``RequestValidator`` for
 Twilio, HMAC-SHA256 of the raw body for Meta) and print a ready ``curl`` command, so a new
@@ -11,6 +13,8 @@ import hashlib
 import hmac
 import json
 import shlex
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from twilio.request_validator import RequestValidator
+
+from gateway.core.delivery import CATEGORIES, RULE_KINDS
+from gateway.core.errors import GatewayError
 
 LOCAL = "http://127.0.0.1:5000"
 
@@ -160,4 +167,87 @@ def messaging_settings(slug: str, pairs: tuple[str, ...]) -> None:
         click.echo(f"{key} = {json.dumps(shown, ensure_ascii=False)}    # {help_text}")
 
 
-COMMANDS = (sign_twilio, sign_meta, messaging_settings)
+# -- the platform's delivery rules and the template category of each topic -----------------
+
+def _day(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise click.BadParameter(f"{raw!r} is not a date (YYYY-MM-DD) or ISO time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@click.group("platform-rules")
+def platform_rules() -> None:
+    """The WhatsApp platform's delivery rules: list, add, end (docs/delivery.md)."""
+
+
+@platform_rules.command("list")
+@click.option("--kind", type=click.Choice(RULE_KINDS), default=None)
+@with_appcontext
+def rules_list(kind: str | None) -> None:
+    """Every rule, ended ones too: id, kind, country, category, since, until, source."""
+    for rule in _gw().messaging.platform.rules():
+        if kind is None or rule.kind == kind:
+            click.echo("\t".join([str(rule.id), rule.kind, rule.country, rule.category or "*",
+                                  rule.since.date().isoformat(),
+                                  rule.until.date().isoformat() if rule.until else "-",
+                                  rule.source]))
+
+
+@platform_rules.command("add")
+@click.argument("kind", type=click.Choice(RULE_KINDS))
+@click.argument("country")
+@click.option("--category", type=click.Choice(CATEGORIES), default=None,
+              help="Template category (default: every category)")
+@click.option("--since", required=True, help="When the platform started applying it")
+@click.option("--until", default=None, help="When it stops (if announced)")
+@click.option("--source", required=True, help="Where the platform says so (URL, notice)")
+@click.option("--note", default="")
+@with_appcontext
+def rules_add(kind: str, country: str, category: str | None, since: str, until: str | None,
+              source: str, note: str) -> None:
+    """Add a rule, e.g.: platform-rules add not_delivered US --category marketing
+    --since 2025-04-01 --source https://developers.facebook.com/…"""
+    try:
+        rule = _gw().messaging.platform.add_rule(
+            kind, country, category, since=_day(since), until=_day(until), source=source,
+            note=note, actor="cli")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"rule {rule.id} added: {rule.kind} {rule.country} {rule.category or '*'}")
+
+
+@platform_rules.command("end")
+@click.argument("rule_id", type=int)
+@click.option("--at", "at", default=None, help="When it stopped applying (default: now)")
+@with_appcontext
+def rules_end(rule_id: int, at: str | None) -> None:
+    """End a rule the platform dropped; it stays listed for the answers it explained."""
+    when = _day(at) or _gw().service.clock()
+    try:
+        rule = _gw().messaging.platform.end_rule(rule_id, when, actor="cli")
+    except GatewayError as exc:
+        raise click.ClickException(exc.message("en")) from None
+    click.echo(f"rule {rule.id} ends {when.isoformat()}")
+
+
+@click.command("topic-category")
+@click.argument("slug")
+@click.argument("topic")
+@click.argument("category", type=click.Choice(CATEGORIES))
+@with_appcontext
+def topic_category(slug: str, topic: str, category: str) -> None:
+    """Set the template category a topic is sent as (marketing, utility, authentication)."""
+    business = _gw().store.get_business(slug)
+    if business is None or business.topic(topic) is None:
+        raise click.ClickException(f"no topic {topic!r} for business {slug!r}")
+    topics = tuple(replace(t, category=category) if t.key == topic else t
+                   for t in business.topics)
+    _gw().store.update_business(slug, topics=topics)
+    click.echo(f"{slug}: {topic} is sent as a {category} template")
+
+
+COMMANDS = (sign_twilio, sign_meta, messaging_settings, platform_rules, topic_category)

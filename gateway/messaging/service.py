@@ -22,6 +22,7 @@ from gateway.core.phones import mask
 from gateway.core.service import ConsentService
 from gateway.core.subjects import MOVED, SAME
 from gateway.messaging.conversation import Choice, Context, Inbound, Reply, State, advance, is_fresh
+from gateway.messaging.platform import PlatformSignals
 from gateway.messaging.whatsapp_send import KIND as WHATSAPP_SEND
 
 log = logging.getLogger("gateway.messaging")
@@ -85,12 +86,15 @@ class Messaging:
     """Runs inbound messages through the dialog and records what they mean."""
 
     def __init__(self, store: MessagingStore, service: ConsentService, consent_store: Any,
-                 outbox: Any = None, peers: Peers | None = None):
+                 outbox: Any = None, peers: Peers | None = None, facts: Any = None):
         self.store = store
         self.service = service
         self.consent_store = consent_store  # touch_inbound, contact_state, current_wording
         self.outbox = outbox  # replies of the Cloud API channel, sent by the worker
         self.peers = peers  # the container: other areas' services, looked up when needed
+        # Delivery facts, WhatsApp calls, In-App Signup (gateway.messaging.platform).
+        self.platform = PlatformSignals(facts, service, consent_store, self._peer) \
+            if facts is not None else None
 
     def _peer(self, name: str) -> Any:
         return getattr(self.peers, name, None) if self.peers is not None else None
@@ -112,7 +116,22 @@ class Messaging:
         except BaseException:
             self.store.release_inbound(inbound.provider, inbound.message_id)
             raise
+        self._free_entry(business, inbound, handled)
         return handled
+
+    def _free_entry(self, business: Business, inbound: Inbound, handled: Handled) -> None:
+        """A click-to-WhatsApp ad or page-button chat answered at once opens the 72-hour
+        free entry point. Twilio sends the TwiML reply now; a Cloud API reply goes out
+        through the outbox, so Meta's own signal on its status decides there instead."""
+        referral = (inbound.attribution or {}).get("evidence", {}).get("referral")
+        if not referral or not handled.replies or self.platform is None or \
+                inbound.provider != "twilio" or inbound.channel != "whatsapp":
+            return
+        self.platform.free_entry(business, inbound.who, provider="twilio",
+                                 source_id=inbound.message_id,
+                                 answered_at=self.service.clock(),
+                                 evidence={"message_id": inbound.message_id,
+                                           "referral": dict(referral)})
 
     def _stored_reply(self, inbound: Inbound, claim: Any) -> tuple[Reply, ...]:
         deadline = time.monotonic() + DUPLICATE_WAIT
