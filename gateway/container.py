@@ -100,4 +100,7 @@ def build(settings: Settings, channels: Iterable[str] = ()) -> Gateway:
         })
     gateway.messaging = Messaging(SqlMessagingStore(db, utcnow), service, store, outbox,
                                   peers=gateway, facts=delivery)
+    platform = gateway.messaging.platform
+    placements.signup_offered = lambda business: platform is not None and \
+        platform.signup_offered(business, utcnow())  # In-App Signup: a platform rule
     return gateway

@@ -26,6 +26,7 @@ from gateway.placements.model import (
     Placement,
     PlacementError,
     PlacementNotFound,
+    signup_url,
 )
 from gateway.placements.qr import QrOptions, parse_options
 from gateway.placements.service import PlacementService
@@ -167,12 +168,17 @@ def placement_form(business: Business, **kwargs: Any) -> PlacementForm:
     return form
 
 
-def form_page(business: Business, form: PlacementForm, status: int = 200) -> Any:
+def form_page(business: Business, form: PlacementForm, status: int = 200,
+              signup_errors: tuple[str, ...] = ()) -> Any:
     languages = [code for code in ("ja", "en") if code in business.languages] or ["en"]
     defaults = {code: PREFILLED[code].format(name=business.name, token=SAMPLE_REF)
                 for code in languages}
+    offered = _service().signup_offered
     return render_template("admin/placement_new.html", form=form, languages=languages,
-                           defaults=defaults, **helpers(business)), status
+                           defaults=defaults, signup_offered=bool(offered and offered(business)),
+                           link_type=request.form.get("link_type", "chat"),
+                           signup_id=request.form.get("signup_id", "")[:64],
+                           signup_errors=signup_errors, **helpers(business)), status
 
 
 @bp.get("/placements/new")
@@ -225,12 +231,23 @@ def create_placement() -> Any:
     messages = {code: text for code, text in (("ja", form.message_ja.data),
                                                 ("en", form.message_en.data))
                 if text and text.strip() and code in business.languages}
+    # An In-App Signup link (Meta's opt-in deep link) instead of a wa.me chat link.
+    signup_id = request.form.get("signup_id", "") \
+        if request.form.get("link_type") == "signup" else None
     try:
         placement = _service().create(
             business, kind=form.kind.data or "", label=form.label.data or "",
             topic=form.topic.data or None, messages=messages or None,
-            actor=f"staff:{current_user().username}")
+            actor=f"staff:{current_user().username}", signup_id=signup_id)
     except PlacementError as exc:
+        if exc.field == "signup_id":
+            return form_page(business, form, 400, (t("pform.err_signup") if "letters" in str(
+                exc.params.get("detail")) else t("pform.signup_off"),))
+        if signup_id is not None and exc.field in ("messages.ja", "messages.en") and \
+                "characters" not in str(exc.params.get("detail")):
+            field = form.message_ja if exc.field == "messages.ja" else form.message_en
+            field.errors = [*field.errors, t("pform.err_wording", name=business.name)]
+            return form_page(business, form, 400)
         _service_error(form, business, exc)
         return form_page(business, form, 400)
     flash(t("placements.created", code=placement.code))
@@ -282,6 +299,8 @@ def placement(code: str, retire_form: RetireForm | None = None) -> Any:
         sizes=SIZES, ec_levels=EC_LEVELS, has_logo=has_logo, image=image, preview=preview,
         poster=url_for("links.image", code=found.code, name="poster.pdf"), days=days, periods=PERIODS,
         retire_form=retire_form, charts={"funnel": funnel_chart(data)},
+        signup_link=signup_url(business.whatsapp_number, found.signup_id)
+        if found.signup_id else None,
         topic=business.topic(found.topic) if found.topic else None, **helpers(business))
 
 

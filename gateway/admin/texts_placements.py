@@ -111,6 +111,36 @@ PLACEMENT_TEXTS: dict[str, tuple[str, str]] = {
     "pform.err_ref": ("Leave out “ref:” codes: the gateway adds the placement's own.",
                       "「ref:」のコードは入力しないでください。設置場所のコードは自動で追加"
                       "されます。"),
+    "pform.link_type": ("Link", "リンクの種類"),
+    "pform.link_chat": ("Chat link (wa.me): opens a chat with a prefilled message",
+                        "チャットリンク（wa.me）：最初のメッセージ入りのチャットを開く"),
+    "pform.link_signup": ("In-App Signup link (Meta): the person subscribes inside WhatsApp",
+                          "アプリ内登録リンク（Meta）：WhatsApp の中で購読を登録"),
+    "pform.signup_id": ("Signup id", "登録 ID"),
+    "pform.signup_hint": ("The id of the signup created in WhatsApp Manager or with POST "
+                          "/<WABA_ID>/signups. The link opens wa.me/<number>/signup/<id>; a "
+                          "signup through it is recorded as an opt-in to the topic preset (or "
+                          "every marketing topic) with the id as evidence. The messages below "
+                          "are then the wording it records: they must name {name} and "
+                          "WhatsApp.",
+                          "WhatsApp マネージャーまたは POST /<WABA_ID>/signups で作成した登録の "
+                          "ID です。リンクは wa.me/<番号>/signup/<ID> を開き、そこからの登録は"
+                          "案内する種類（指定がなければすべてのマーケティングの種類）へのオプトイン"
+                          "として ID を証跡に記録されます。下のメッセージはその文言になるため、"
+                          "{name}と WhatsApp を含めてください。"),
+    "pform.signup_off": ("In-App Signup links are not offered for this business's number: Meta "
+                         "does not offer them in the EEA, the UK, Brazil, Japan, South Korea, "
+                         "Nigeria, South Africa and Turkey (a platform rule).",
+                         "この事業者の番号ではアプリ内登録リンクは使えません。Meta は EEA・英国・"
+                         "ブラジル・日本・韓国・ナイジェリア・南アフリカ・トルコでは提供していません"
+                         "（プラットフォームのルール）。"),
+    "pform.err_signup": ("Enter the signup id (letters and digits), or choose a chat link.",
+                         "登録 ID（英数字）を入力するか、チャットリンクを選んでください。"),
+    "pform.err_wording": ("The wording must name {name} and say WhatsApp.",
+                          "文言には{name}と WhatsApp を含めてください。"),
+    "placement.signup": ("In-App Signup", "アプリ内登録"),
+    "placement.signup_link": ("Opens Meta's signup", "Meta の登録画面"),
+    "placement.signup_wording": ("Wording recorded with a signup", "登録時に記録する文言"),
     "placement.back": ("All placements", "設置場所一覧へ"),
     "placement.meta": ("Code {code} · created {when} by {actor}",
                        "コード {code} · {when} 作成（{actor}）"),

@@ -19,7 +19,8 @@ from gateway.core.codes import PLACEMENT_ALPHABET, find_placement_code, placemen
 from gateway.core.consent import Business
 from gateway.core.errors import GatewayError, NotFound
 from gateway.core.limits import text_problem
-from gateway.placements.texts import ERRORS, PREFILLED, TOKEN_SUFFIX
+from gateway.core.normaliser import check_wording
+from gateway.placements.texts import ERRORS, PREFILLED, SIGNUP_WORDING, TOKEN_SUFFIX
 
 KINDS = ("store", "event", "poster", "website", "ad", "other")
 STATUSES = ("active", "retired")
@@ -33,6 +34,7 @@ CLOCK_SKEW = timedelta(minutes=2)
 WHATSAPP_HOSTS = frozenset({"wa.me", "api.whatsapp.com"})
 
 _CODE = re.compile(f"^[{PLACEMENT_ALPHABET}]{{6,12}}$")
+_SIGNUP_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 _DIGITS = re.compile(r"^[1-9][0-9]{6,14}$")
 _BOTS = re.compile(
     r"bot\b|bot/|crawler|spider|preview|facebookexternalhit|whatsapp/|slack|discord|"
@@ -72,6 +74,9 @@ class Placement:
     created_at: datetime
     retired_at: datetime | None = None
     actor: str | None = None
+    # Meta's In-App Signup entity: the link opens wa.me/<number>/signup/<id> and
+    # ``messages`` hold the wording its opt-in records, not a chat draft.
+    signup_id: str | None = None
 
     @property
     def active(self) -> bool:
@@ -145,6 +150,45 @@ def wa_digits(e164: str) -> str:
 def wa_me_url(e164: str, text: str) -> str:
     """``https://wa.me/<digits>?text=<UTF-8 percent-encoded>``; nothing else is ever built."""
     return f"https://wa.me/{wa_digits(e164)}?text={quote(text, safe='')}"
+
+
+def signup_url(e164: str, signup_id: str) -> str:
+    """An In-App Signup deep link, ``https://wa.me/<digits>/signup/<id>`` (Meta, Jul 2026)."""
+    if not _SIGNUP_ID.match(signup_id):
+        raise ValueError("not a signup id")
+    return f"https://wa.me/{wa_digits(e164)}/signup/{signup_id}"
+
+
+def clean_signup_id(raw: str | None) -> str:
+    """The signup entity id Meta returned (digits, as its other ids), or PlacementError."""
+    value = (raw or "").strip()
+    if not _SIGNUP_ID.match(value):
+        raise PlacementError("bad_field", field="signup_id", field_name="signup_id",
+                             detail="the id of a signup created in WhatsApp Manager or "
+                                    "POST /<WABA_ID>/signups: letters and digits, 1 to 64")
+    return value
+
+
+def signup_wordings(business: Business, custom: Mapping[str, str] | None = None
+                    ) -> dict[str, str]:
+    """The wording an In-App Signup opt-in records, per language: the default or the
+    business's own, which must pass the opt-in policy (business named, WhatsApp said)."""
+    out: dict[str, str] = {}
+    for lang in [lang for lang in LANGUAGES if lang in business.languages] or ["en"]:
+        raw = ((custom or {}).get(lang) or "").strip()
+        text = raw or SIGNUP_WORDING[lang].format(name=business.name)
+        if text_problem(text, MAX_MESSAGE, multiline=True):
+            raise PlacementError("bad_field", field=f"messages.{lang}",
+                                 field_name=f"messages.{lang}",
+                                 detail=f"1 to {MAX_MESSAGE} characters, no control characters")
+        try:
+            check_wording(text, business, business.policy)
+        except GatewayError as exc:
+            raise PlacementError("bad_field", field=f"messages.{lang}",
+                                 field_name=f"messages.{lang}",
+                                 detail=exc.message("en")) from None
+        out[lang] = text
+    return out
 
 
 def is_whatsapp_url(url: str) -> bool:

@@ -11,8 +11,6 @@ import hashlib
 import hmac
 import io
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +26,7 @@ from gateway.core.errors import Conflict
 from gateway.core.limits import scrub, text_problem
 from gateway.placements import fonts as qr_fonts
 from gateway.placements import qr, texts
+from gateway.placements.images import ImageCache, Rendered
 from gateway.placements.model import (
     CLOCK_SKEW,
     KINDS,
@@ -43,14 +42,18 @@ from gateway.placements.model import (
     attribution_evidence,
     build_messages,
     clean_code,
+    clean_signup_id,
     is_bot,
     is_whatsapp_url,
     message_language,
     short_link,
+    signup_url,
+    signup_wordings,
     tracked_url,
     wa_me_url,
 )
 
+__all__ = ["ImageCache", "PlacementService", "Rendered", "Visit"]
 log = logging.getLogger("gateway.placements")
 MAX_LOGO_BYTES = 2 << 20
 LOGO_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
@@ -60,8 +63,10 @@ class PlacementStore(Protocol):
     """The port the service needs; ``gateway.store.placement_store`` implements it."""
 
     def create(self, *, business_id: int, code: str, kind: str, label: str,
-               messages: dict[str, str], topic: str | None, actor: str | None) -> Placement: ...
+               messages: dict[str, str], topic: str | None, actor: str | None,
+               signup_id: str | None = None) -> Placement: ...
     def find(self, code: str) -> tuple[Placement, Business] | None: ...
+    def by_signup(self, business_id: int, signup_id: str) -> Placement | None: ...
     def get(self, business_id: int, code: str) -> Placement | None: ...
     def list(self, business_id: int, status: str | None = None) -> list[Placement]: ...
     def retire(self, business_id: int, code: str) -> Placement: ...
@@ -87,44 +92,6 @@ class Visit:
     lang: str
     location: str | None = None
     business: Business | None = None
-
-
-@dataclass(frozen=True)
-class Rendered:
-    body: bytes
-    mimetype: str
-    etag: str
-
-
-class ImageCache:
-    """A small thread-safe LRU of rendered images, bounded in entries and bytes."""
-
-    def __init__(self, max_items: int = 256, max_bytes: int = 64 << 20):
-        self.max_items = max_items
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, Rendered] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get_or_make(self, key: str, make: Callable[[], Rendered]) -> Rendered:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return found
-            self.misses += 1
-        made = make()  # outside the lock: rendering takes milliseconds
-        with self._lock:
-            if key not in self._items:
-                self._items[key] = made
-                self._bytes += len(made.body)
-            while self._items and (len(self._items) > self.max_items
-                                   or self._bytes > self.max_bytes):
-                _, old = self._items.popitem(last=False)
-                self._bytes -= len(old.body)
-        return made
 
 
 def _aware(value: datetime) -> datetime:
@@ -159,6 +126,9 @@ class PlacementService:
         self.instance_path = instance_path
         self.cache = cache or ImageCache()
         self.stale_after = stale_after
+        # Does Meta offer In-App Signup to this business (a platform rule)? Set by the
+        # container; None: signup links cannot be made.
+        self.signup_offered: Callable[[Business], bool] | None = None
 
     # -- placements -----------------------------------------------------------------------
 
@@ -167,9 +137,10 @@ class PlacementService:
         return (self.public_base_url or fallback or "http://127.0.0.1:5000").rstrip("/")
 
     def create(self, business: Business, *, kind: str, label: str, topic: str | None = None,
-               messages: Mapping[str, str] | None = None, actor: str | None = None
-               ) -> Placement:
-        """A new active placement with a fresh unguessable code."""
+               messages: Mapping[str, str] | None = None, actor: str | None = None,
+               signup_id: str | None = None) -> Placement:
+        """A new active placement with a fresh unguessable code; with ``signup_id``, an
+        In-App Signup link (where Meta offers it) whose ``messages`` are its wording."""
         if kind not in KINDS:
             raise PlacementError("bad_field", field="kind", field_name="kind",
                                  detail="one of " + ", ".join(KINDS))
@@ -180,12 +151,20 @@ class PlacementService:
         if topic is not None and topic not in business.topic_keys:
             raise PlacementError("bad_field", field="topic", field_name="topic",
                                  detail="one of " + ", ".join(business.topic_keys))
+        if signup_id is not None:
+            signup_id = clean_signup_id(signup_id)
+            if self.signup_offered is None or not self.signup_offered(business):
+                raise PlacementError("bad_field", field="signup_id", field_name="signup_id",
+                                     detail="Meta does not offer In-App Signup for this "
+                                            "business's number")
         for _attempt in range(5):
             code = new_placement_code()
-            built = build_messages(business, code, messages)
+            built = signup_wordings(business, messages) if signup_id else \
+                build_messages(business, code, messages)
             try:
                 return self.store.create(business_id=business.id, code=code, kind=kind,
-                                         label=label, messages=built, topic=topic, actor=actor)
+                                         label=label, messages=built, topic=topic, actor=actor,
+                                         signup_id=signup_id)
             except Conflict:
                 continue  # 31^8 codes: a collision is rare, two in a row rarer still
         raise Conflict("conflict", field="code")
@@ -237,7 +216,9 @@ class PlacementService:
             return Visit("retired", lang, business=business)
         msg_lang = message_language(lang, placement, business)
         try:
-            location = wa_me_url(business.whatsapp_number, placement.messages[msg_lang])
+            location = signup_url(business.whatsapp_number, placement.signup_id) \
+                if placement.signup_id else \
+                wa_me_url(business.whatsapp_number, placement.messages[msg_lang])
         except ValueError:
             log.error("placement %s: business %s has no usable WhatsApp number",
                       placement.code, business.slug)
@@ -254,6 +235,11 @@ class PlacementService:
             except Exception:  # noqa: BLE001 - the customer still reaches the chat
                 log.exception("placement %s: could not record the visit", placement.code)
         return Visit("redirect", lang, location=location, business=business)
+
+    def signup_link(self, business: Business, signup_id: str) -> Placement | None:
+        """The In-App Signup link a ``user_preferences`` signup names (retired ones too:
+        the deep link may still be shared)."""
+        return self.store.by_signup(business.id, signup_id[:64])
 
     def resolve(self, code: str) -> tuple[Placement, Business] | None:
         clean = clean_code(code)

@@ -15,6 +15,15 @@ PREFILLED: dict[str, str] = {
 # How a custom message gets its token appended.
 TOKEN_SUFFIX: dict[str, str] = {"en": " ({token})", "ja": "（{token}）"}
 
+# What an In-App Signup link's opt-in records as its wording when staff give none: the
+# business's name and WhatsApp, as the opt-in policy asks (the signup screen is Meta's).
+SIGNUP_WORDING: dict[str, str] = {
+    "en": "Sign up for messages from {name} on WhatsApp: offers and news. You can stop them "
+          "at any time in WhatsApp.",
+    "ja": "{name}からの WhatsApp メッセージ（お得な情報・お知らせ）に登録します。"
+          "WhatsApp でいつでも停止できます。",
+}
+
 CAPTION: dict[str, str] = {
     "en": "Scan to chat with {name} on WhatsApp",
     "ja": "スキャンして{name}と WhatsApp でチャット",

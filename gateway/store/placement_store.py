@@ -26,7 +26,7 @@ Clock = Callable[[], datetime]
 def _placement(row: PlacementRow) -> Placement:
     return Placement(row.id, row.business_id, row.code, row.kind, row.label,
                      MappingProxyType(dict(row.messages or {})), row.topic, row.status,
-                     row.created_at, row.retired_at, row.actor)
+                     row.created_at, row.retired_at, row.actor, row.signup_id)
 
 
 def _window(column: Any, since: datetime | None, until: datetime | None
@@ -49,11 +49,12 @@ class SqlPlacementStore:
     # -- placements -----------------------------------------------------------------------
 
     def create(self, *, business_id: int, code: str, kind: str, label: str,
-               messages: dict[str, str], topic: str | None, actor: str | None) -> Placement:
+               messages: dict[str, str], topic: str | None, actor: str | None,
+               signup_id: str | None = None) -> Placement:
         """Insert; :class:`Conflict` if the code exists (the caller draws a new one)."""
         row = PlacementRow(business_id=business_id, code=code, kind=kind, label=label,
                            messages=messages, topic=topic, status="active", actor=actor,
-                           created_at=self.clock())
+                           signup_id=signup_id, created_at=self.clock())
         try:
             with self.db.writing() as s:
                 s.add(row)
@@ -68,6 +69,14 @@ class SqlPlacementStore:
                 BusinessRow, BusinessRow.id == PlacementRow.business_id).where(
                 PlacementRow.code == code)).first()
             return (_placement(found[0]), business_from_row(found[1])) if found else None
+
+    def by_signup(self, business_id: int, signup_id: str) -> Placement | None:
+        """The business's newest In-App Signup link with this Meta signup id."""
+        with self.db.reading() as s:
+            row = s.scalar(select(PlacementRow).where(
+                PlacementRow.business_id == business_id, PlacementRow.signup_id == signup_id
+            ).order_by(PlacementRow.id.desc()).limit(1))
+            return _placement(row) if row is not None else None
 
     def get(self, business_id: int, code: str) -> Placement | None:
         with self.db.reading() as s:
