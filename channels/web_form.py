@@ -22,6 +22,7 @@ from flask import (
     make_response,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_wtf import FlaskForm
@@ -33,10 +34,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from gateway.core.consent import Action, Business, Capture, ConsentEvent, Status, Wording
 from gateway.core.errors import Conflict, GatewayError
 from gateway.core.limits import scrub
+from gateway.core.phones import readable
 from gateway.http import gw, language
+from gateway.web.branding import brand_css, brand_version, logo_file
 from gateway.web.confirmations import TTL, Confirmation, confirm_link
 from gateway.web.limits import IP_LIMITS, PHONE_LIMITS, WebRateLimiter, phone_key
-from gateway.web.rules import PAGE_CSP, country_choices, evidence_url, page_language
+from gateway.web.rules import PAGE_CSP, country_choices, evidence_url, page_language, wa_me_url
 from gateway.web.texts import text
 
 CHANNEL = "web_form"
@@ -149,7 +152,17 @@ def parse_optout(business: Business, data: Mapping[str, Any], *, lang: str,
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
-    """Render one of the channel's pages with its security headers."""
+    """Render one of the channel's pages with its security headers (and the business's
+    look: its logo, colour and WhatsApp number, when the page is about one)."""
+    business = context.get("business")
+    if isinstance(business, Business):
+        context.setdefault("brand", {
+            "css": url_for("web_form.brand", slug=business.slug,
+                           v=brand_version(business.settings)),
+            "logo": url_for("web_form.logo", slug=business.slug,
+                            v=brand_version(business.settings))
+            if logo_file(business.settings) else None,
+            "number": readable(business.whatsapp_number)})
     response = make_response(render_template(template, t=text, **context), status)
     response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
     response.headers["Cache-Control"] = "no-store"
@@ -290,6 +303,8 @@ def _thanks(business: Business, event: ConsentEvent, variant: Variant, lang: str
     return page("web/thanks.html", business=business, lang=lang, variant=variant,
                 topics=topic_labels(business, event, lang), confirmation=confirmation,
                 confirm_url=link, hours=int(TTL.total_seconds() // 3600),
+                chat_url=wa_me_url(business.whatsapp_number,
+                                   text("chat_prefill", lang, name=business.name)),
                 optout_url=url_for("web_form.optout", slug=business.slug, lang=lang))
 
 
@@ -341,6 +356,26 @@ def optout(slug: str) -> Response:
             form.submission_id.data = new_submission_id()
     return page("web/optout.html", 200 if not errors else 422, form=form, errors=errors,
                 business=business, lang=lang)
+
+
+@bp.get("/b/<slug>/brand.css")
+def brand(slug: str) -> Response:
+    """The business's colours for its customer pages (a stylesheet: no inline style)."""
+    response = make_response(brand_css(find_business(slug).settings))
+    response.mimetype = "text/css"
+    response.headers["Cache-Control"] = "public, max-age=300"  # pages link it with ?v=
+    return response
+
+
+@bp.get("/b/<slug>/logo.png")
+def logo(slug: str) -> Response:
+    """The business's logo, as the placements service re-encoded it (PNG)."""
+    path = logo_file(find_business(slug).settings)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/png", max_age=300, conditional=True)
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 @bp.errorhandler(CSRFError)

@@ -20,6 +20,7 @@ from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 from channels.web_form import OptInForm, Variant, find_business, handle_optin
+from gateway.core.business_settings import DEFAULT_ACCENT, accent, ink_on
 from gateway.http import language
 from gateway.web.rules import origin_allowed, page_language, wa_me_url, widget_csp
 from gateway.web.texts import text, texts
@@ -91,6 +92,8 @@ def labels(slug: str) -> Response:
         # sentence saying so, instead of the browser's "refused to connect" in the panel.
         "optin_url": url_for("web_form.optin", slug=slug, lang=lang, _external=True),
         "embed_allowed": origin_allowed(request.headers.get("Origin"), business.settings),
+        "accent": accent(business.settings),
+        "accent_ink": ink_on(accent(business.settings) or DEFAULT_ACCENT),
     }
     response = jsonify(body)
     response.headers["Access-Control-Allow-Origin"] = "*"

@@ -63,12 +63,16 @@
     var L = info.labels;
     var host = document.createElement("optin-gateway-widget");
     var root = host.attachShadow({ mode: "open" });
+    var css = CSS, hex = /^#[0-9a-f]{6}$/;
+    if (hex.test(info.accent) && hex.test(info.accent_ink)) // the business's colour
+      css += ".head{background:" + info.accent + ";color:" + info.accent_ink + "}" +
+        ".close{color:" + info.accent_ink + "}";
     try { // a constructed sheet is not an inline style: allowed under a strict CSP
       var sheet = new CSSStyleSheet();
-      sheet.replaceSync(CSS);
+      sheet.replaceSync(css);
       root.adoptedStyleSheets = [sheet];
     } catch (e) {
-      el(root, "style", {}, CSS);
+      el(root, "style", {}, css);
     }
     var fab = el(root, "button", { type: "button", "class": "fab", "aria-label": L.widget_open,
       "aria-expanded": "false", "aria-controls": "ogw-panel", "aria-haspopup": "dialog" });

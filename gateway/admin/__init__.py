@@ -16,7 +16,14 @@ if TYPE_CHECKING:
 
 def register(registry: Registry) -> None:
     """Mount the dashboard (staff sessions, CSRF on every form)."""
-    from gateway.admin import actions, auth, import_pages, placement_pages, views  # noqa: F401 - attach the routes
+    from gateway.admin import (  # noqa: F401 - attach the routes
+        actions,
+        auth,
+        import_pages,
+        placement_pages,
+        settings_pages,
+        views,
+    )
     from gateway.admin.blueprint import bp
 
     registry.blueprint(bp)

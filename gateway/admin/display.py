@@ -10,6 +10,7 @@ import phonenumbers
 from phonenumbers import timezone as number_timezones
 
 from gateway.core.consent import Business
+from gateway.core.phones import readable
 
 
 @lru_cache(maxsize=256)
@@ -50,13 +51,7 @@ def tz_name(tz: tzinfo) -> str:
 
 def phone(e164: str | None) -> str:
     """+81 90-1234-5678: the international format people read (E.164 stays in the data)."""
-    if not e164:
-        return ""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164),
-                                          phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
+    return readable(e164)
 
 
 def pct(value: float) -> str:

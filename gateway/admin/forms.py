@@ -79,3 +79,16 @@ class ImportForm(FlaskForm):
     def __init__(self, *args: object, max_bytes: int = 64 << 20, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.file.validators = [FileRequired(), FileSize(max_size=max_bytes)]
+
+
+class SettingsForm(FlaskForm):
+    """The business settings page; ``gateway.core.business_settings`` checks the values."""
+
+    name = StringField(validators=[DataRequired(), Length(max=200), Storable()])
+    languages = SelectField(validators=[DataRequired()])
+    frame_ancestors = TextAreaField(validators=[Length(max=4000), Storable(multiline=True)])
+    double_opt_in = BooleanField()
+    policy = SelectField(validators=[DataRequired()])
+    opt_out_scope = SelectField(validators=[DataRequired()])
+    accent = StringField(validators=[Optional(), Length(max=7), Storable()])
+    default_accent = BooleanField()

@@ -13,10 +13,12 @@ from typing import Any
 
 from gateway.admin.texts_imports import IMPORT_TEXTS
 from gateway.admin.texts_placements import PLACEMENT_TEXTS
+from gateway.admin.texts_settings import SETTINGS_TEXTS
 
 TEXTS: dict[str, tuple[str, str]] = {
     **IMPORT_TEXTS,
     **PLACEMENT_TEXTS,
+    **SETTINGS_TEXTS,
     # chrome
     "product": ("Opt-in Gateway", "オプトイン・ゲートウェイ"),
     "nav.overview": ("Overview", "概要"),
@@ -142,10 +144,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "event.pending": ("awaiting confirmation", "確認待ち"),
     # sources
     "sources.title": ("Sources", "取得経路"),
-    "sources.lead": ("Watch how customers react to each way of asking (R10). A source whose "
+    "sources.lead": ("Watch how customers react to each way of asking. A source whose "
                      "opt-out rate is clearly above the rest of the business is flagged: its "
                      "wording or placement probably confused people.",
-                     "取得方法ごとのお客様の反応を確認します（R10）。オプトアウト率が他の経路より"
+                     "取得方法ごとのお客様の反応を確認します。オプトアウト率が他の経路より"
                      "明らかに高い経路には警告が付きます。文言や設置場所が分かりにくかった可能性が"
                      "あります。"),
     "sources.by_channel": ("Opt-ins per day by source channel", "チャネル別の日別オプトイン数"),

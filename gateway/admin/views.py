@@ -24,6 +24,7 @@ from gateway.core.identity import user_id as user_id_of
 from gateway.core.phones import to_e164
 from gateway.core.wordings import DEFAULTS
 from gateway.http import gw
+from gateway.proof.evidence_labels import evidence_label, labelled
 from gateway.proof.receipt_page import receipt_page
 
 PERIODS = (7, 30)
@@ -59,7 +60,9 @@ def helpers(business: Business) -> dict[str, Any]:
 
     return {"tz": tz, "tz_name": tz_name(tz), "plain": plain, "phone": phone, "pct": pct,
             "when": lambda v, s=False: local(v, tz, s), "channel_label": lambda c: label(CHANNELS, c, language),
-            "method_label": lambda m: label(METHODS, m, language), "topic_label": topic_label}
+            "method_label": lambda m: label(METHODS, m, language), "topic_label": topic_label,
+            "evidence": lambda values: labelled(values or {}, language),
+            "evidence_label": lambda key: evidence_label(key, language)}
 
 
 def plain(value: Any) -> str:

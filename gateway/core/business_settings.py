@@ -29,6 +29,7 @@ MAX_LABEL = 80
 ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
 ACCENT = re.compile(r"^#[0-9a-fA-F]{6}$")
 TOPIC_KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+DEFAULT_ACCENT = "#128c7e"  # customer pages' colour when the business sets none
 # Columns of the business row, merged into ``Business.settings`` when read: never written back.
 COLUMN_KEYS = ("twilio_numbers", "meta_phone_number_id")
 
@@ -102,7 +103,7 @@ def _topics(business: Business, proposed: Iterable[Topic]) -> tuple[Topic, ...]:
             raise SettingsProblem("topics", "topic_removed", old.key)
     for topic in topics:
         known = business.topic(topic.key) is not None
-        if not known and (not TOPIC_KEY.match(topic.key) or keys.count(topic.key) > 1):
+        if keys.count(topic.key) > 1 or (not known and not TOPIC_KEY.match(topic.key)):
             raise SettingsProblem("topics", "topic_key", topic.key[:40])
         if topic.category not in CATEGORIES:
             raise SettingsProblem("topics", "topic_category", topic.key)
@@ -179,3 +180,32 @@ def apply(store: SettingsStore, business: Business, **proposed: Any) -> Business
         if (kind, lang) not in have:
             store.add_wording(business.id, kind, lang, text)
     return updated
+
+
+# -- colours (customer pages and receipts) ---------------------------------------------
+
+
+def accent(settings: Mapping[str, Any]) -> str | None:
+    """The business's accent colour (``#rrggbb``), or None for the default look."""
+    value = settings.get("accent")
+    return value.lower() if isinstance(value, str) and ACCENT.match(value) else None
+
+
+def _luminance(colour: str) -> float:
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def ink_on(colour: str) -> str:
+    """Black or white: whichever reads better on ``colour``."""
+    return "#ffffff" if contrast(colour, "#ffffff") >= contrast(colour, "#111111") else "#111111"

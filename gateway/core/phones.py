@@ -107,6 +107,17 @@ def to_e164(raw: str, country: str | None = None, *, wa_id: bool = False,
     return e164
 
 
+def readable(e164: str | None) -> str:
+    """+81 90-1234-5678: the international format people read (E.164 stays in the data)."""
+    if not e164:
+        return ""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164),
+                                          phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164
+
+
 def wa_digits(e164: str) -> str:
     """The digits form used by wa.me links and WhatsApp ids (no "+")."""
     return e164.lstrip("+")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gateway.core.business_settings import DEFAULT_ACCENT, accent, ink_on
 from gateway.core.consent import Business
+from gateway.core.phones import readable
+from gateway.proof.evidence_labels import labelled
 from gateway.proof.texts import CHANNEL_LABELS, METHOD_LABELS, WITHDRAWAL, label, t
+
+MAX_INLINE_LOGO = 256 << 10  # a bigger logo is linked, not embedded in the saved page
 
 ZONES = {"JP": "Asia/Tokyo"}
 
@@ -43,4 +50,23 @@ def receipt_page(receipt: dict[str, Any], biz: Business, lang: str) -> dict[str,
         topic=lambda key: topics.get(key, key),
         when=lambda value: local_time(value, biz, lang),
         withdraw=[line.format(business=biz.name) for line in WITHDRAWAL[lang]],
+        evidence=lambda values: labelled(values or {}, lang),
+        number=readable,
+        colour=accent(biz.settings) or DEFAULT_ACCENT,
+        colour_ink=ink_on(accent(biz.settings) or DEFAULT_ACCENT),
+        logo=logo_source(biz),
     )
+
+
+def logo_source(biz: Business) -> str | None:
+    """The logo as a data: URI, so a saved receipt shows it offline (None: no logo)."""
+    path = biz.settings.get("logo_path")
+    if not isinstance(path, str) or not path:
+        return None
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    if len(data) > MAX_INLINE_LOGO:
+        return f"/b/{biz.slug}/logo.png"
+    return "data:image/png;base64," + base64.b64encode(data).decode()

@@ -82,6 +82,14 @@ def evidence_url(value: str | None) -> str | None:
     return value if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+# Regions the geocoding table names in no language.
+MISSING_NAMES = {
+    "AC": {"en": "Ascension Island", "ja": "アセンション島"},
+    "TA": {"en": "Tristan da Cunha", "ja": "トリスタン・ダ・クーニャ"},
+    "XK": {"en": "Kosovo", "ja": "コソボ"},
+}
+
+
 @lru_cache(maxsize=4)
 def _countries(lang: str) -> tuple[tuple[str, str], ...]:
     # Imported here, not at the top: the package behind it loads the whole geocoding table
@@ -90,7 +98,7 @@ def _countries(lang: str) -> tuple[tuple[str, str], ...]:
 
     out = []
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        names = LOCALE_DATA.get(region, {})
+        names = MISSING_NAMES.get(region) or LOCALE_DATA.get(region, {})
         name = names.get(lang) or names.get("en") or region
         while name.startswith("*"):  # "*aa": same as another language's entry
             name = names.get(name[1:], region)

@@ -55,6 +55,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "how_to_stop": {
         "en": "You can stop at any time: reply STOP to {name} on WhatsApp, or use the opt-out page.",
         "ja": "いつでも停止できます：WhatsApp で{name}に「停止」と返信するか、配信停止ページをご利用ください。"},
+    "optout_legend": {"en": "Which messages do you want to stop?",
+                      "ja": "停止したいメッセージ"},
+    "sender_number": {"en": "WhatsApp {number}", "ja": "WhatsApp：{number}"},
+    "open_whatsapp": {"en": "Open WhatsApp", "ja": "WhatsApp を開く"},
+    "open_whatsapp_hint": {"en": "Say hello to {name} on WhatsApp now, so their messages reach "
+                                 "you from a chat you know.",
+                           "ja": "いま WhatsApp で{name}にあいさつしておくと、"
+                                 "お知らせが見慣れたチャットに届きます。"},
     "optout_page_link": {"en": "Opt-out page", "ja": "配信停止ページ"},
     "optout_title": {"en": "Stop WhatsApp messages from {name}",
                      "ja": "{name}からの WhatsApp メッセージを停止"},
