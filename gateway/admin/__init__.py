@@ -19,6 +19,7 @@ def register(registry: Registry) -> None:
     from gateway.admin import (  # noqa: F401 - attach the routes
         actions,
         auth,
+        campaign_pages,
         import_pages,
         placement_pages,
         settings_pages,
