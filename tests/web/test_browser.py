@@ -61,6 +61,8 @@ def host_site(gateway: str) -> Callable[..., Any]:
     pages = {
         "/host.css": ("text/css", css.encode()),
         "/shop.html": ("text/html; charset=utf-8", page("Shop", widget)),
+        "/shop-ja.html": ("text/html; charset=utf-8",
+                          page("Shop", widget.replace(" async>", ' data-lang="ja" async>'))),
         "/plain.html": ("text/html; charset=utf-8", page("Shop", "")),
         "/framer.html": ("text/html; charset=utf-8",
                          page("Framer", f'<iframe src="{gateway}/b/demo/widget"></iframe>')),
