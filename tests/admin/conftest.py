@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
+from gateway.app import create_app
 from gateway.core.consent import Business, Capture
 from tests.conftest import make_url
 
@@ -46,6 +48,15 @@ def staff(gw: Any, business: Business, us_business: Business) -> dict[str, int]:
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD, **kw: Any) -> Any:
     return client.post("/admin/login", data={"username": username, "password": password}, **kw)
+
+
+@pytest.fixture
+def csrf_app(app_config: dict[str, Any], app: Flask) -> Iterator[Flask]:
+    """The same database, with WTF_CSRF_ENABLED back on (as in production)."""
+    application = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    assert application.config["WTF_CSRF_ENABLED"] is True
+    yield application
+    application.extensions["gateway"].db.dispose()
 
 
 @pytest.fixture

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.app import create_app
 from gateway.core.consent import Business
 from tests.admin.conftest import PASSWORD, opt_in
-
-
-@pytest.fixture
-def csrf_app(app_config: dict[str, Any], app: Flask) -> Iterator[Flask]:
-    """The same database, with WTF_CSRF_ENABLED back on."""
-    application = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    assert application.config["WTF_CSRF_ENABLED"] is True
-    yield application
-    application.extensions["gateway"].db.dispose()
 
 
 def token(html: str) -> str:

@@ -13,7 +13,7 @@ from PIL import Image
 
 from gateway.core.consent import Business
 from tests.admin.conftest import login
-from tests.admin.test_csrf import csrf_app, signed_in, token  # noqa: F401 - a fixture
+from tests.admin.test_csrf import signed_in, token
 
 
 def form(business: Business, **changes: Any) -> dict[str, Any]:

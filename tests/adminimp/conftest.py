@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.admin.conftest import boss, staff  # noqa: F401 - fixtures shared with tests/admin
+from tests.admin.conftest import boss, csrf_app, staff  # noqa: F401 - fixtures shared with tests/admin
 from tests.conftest import make_url
 
 

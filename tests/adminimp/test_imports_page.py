@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gateway.admin.texts import TEXTS
-from gateway.app import create_app
 from gateway.core.clock import utcnow
 from gateway.core.consent import Business
 from gateway.core.outbox import Worker
@@ -136,15 +134,6 @@ def test_exports(boss: FlaskClient, gw: Any, business: Business) -> None:
     assert res.status_code == 200 and res.mimetype == "application/x-ndjson"
     ledger = [orjson.loads(x) for x in res.data.splitlines() if x]
     assert len(ledger) >= 3  # a header line and the two opt-in entries at least
-
-
-@pytest.fixture
-def csrf_app(app_config: dict[str, Any], app: Flask) -> Iterator[Flask]:
-    """The same database, with WTF_CSRF_ENABLED back on."""
-    application = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    assert application.config["WTF_CSRF_ENABLED"] is True
-    yield application
-    application.extensions["gateway"].db.dispose()
 
 
 def test_upload_needs_the_csrf_token(csrf_app: Flask, staff: dict[str, int], gw: Any,

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from flask import Flask
 
 from gateway.admin.texts import TEXTS
-from gateway.app import create_app
 from gateway.core.consent import Business
 from gateway.placements.model import KINDS, STATUSES
 from tests.admin.test_csrf import signed_in, token
-
-
-@pytest.fixture
-def csrf_app(app_config: dict[str, Any], app: Flask) -> Iterator[Flask]:
-    """The same database, with WTF_CSRF_ENABLED back on."""
-    application = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    assert application.config["WTF_CSRF_ENABLED"] is True
-    yield application
-    application.extensions["gateway"].db.dispose()
 
 
 def test_create_and_retire_need_the_token(csrf_app: Flask, staff: dict[str, int], gw: Any,
