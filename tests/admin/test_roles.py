@@ -22,7 +22,7 @@ def admin_posts(app: Flask) -> list[str]:
 
 
 def test_the_dashboard_has_the_expected_writes(app: Flask) -> None:
-    assert sorted(admin_posts(app)) == ["/admin/api-keys", "/admin/api-keys/1/revoke",
+    assert sorted(admin_posts(app)) == ["/admin/api-keys", "/admin/api-keys/1/revoke", "/admin/campaign",
                                         "/admin/contacts/1/opt-out", "/admin/imports", "/admin/placements",
                                         "/admin/placements/<code>/retire", "/admin/settings",
                                         "/admin/wordings"]
