@@ -12,7 +12,13 @@ from gateway.core.consent import Action, Capture
 from gateway.core.eligibility import WINDOW, Summary
 from gateway.core.errors import InvalidCapture
 from gateway.core.revocation import sender_address
-from gateway.core.serialize import eligibility_json, event_json, link_json, ts
+from gateway.core.serialize import (
+    delivery_fact_json,
+    eligibility_json,
+    event_json,
+    link_json,
+    ts,
+)
 from gateway.http import (
     BadRequest,
     api_not_found,
@@ -218,8 +224,11 @@ def get_contact(phone: str) -> Any:
     """Current state per topic and every event (of every linked identifier, and the links),
     with source and evidence; ``phone`` is a phone number or a WhatsApp user ID."""
     phone, user = contact_key(phone)
-    asked, state, events = gw().service.contact(business(), phone, user_id=user)
+    service = gw().service
+    asked, state, events = service.contact(business(), phone, user_id=user)
     window = state.last_inbound_at + WINDOW if state.last_inbound_at is not None else None
+    ref = service.ref(business(), asked.value)
+    facts = service.delivery_history(business(), ref, service.linked(business().id, [ref]))
     return {
         "phone": asked.value if asked.is_phone else None,
         "user_id": None if asked.is_phone else asked.value,
@@ -232,6 +241,8 @@ def get_contact(phone: str) -> Any:
         "window_open_until": ts(window),
         "events": [event_json(e, personal=True) for e in events],
         "links": [link_json(e) for e in events if e.action is Action.LINK],
+        # What failed sends and answered ad chats showed (docs/delivery.md): not consent.
+        "delivery_facts": [delivery_fact_json(f, service.clock()) for f in facts],
     }
 
 

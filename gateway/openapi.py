@@ -235,7 +235,7 @@ def spec(area_paths: Mapping[str, Any] | None = None) -> dict[str, Any]:
             "/contacts/{phone}": {"get": {
                 "summary": "State per topic and every event of one person, by phone number "
                            "or WhatsApp user ID (with the events of linked identifiers and "
-                           "the links)",
+                           "the links, and the delivery facts apart from them)",
                 "parameters": [{**_phone_param("path"),
                                 "description": "E.164, a national number, or a user ID"}],
                 "responses": {"200": {"description": "The contact",

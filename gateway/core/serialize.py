@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.core.consent import ConsentEvent, Eligibility
-from gateway.core.delivery import Deliverability
+from gateway.core.delivery import Deliverability, DeliveryFact
 from gateway.core.ledger import iso
 
 
@@ -58,6 +58,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def delivery_fact_json(fact: DeliveryFact, now: datetime) -> dict[str, Any]:
+    """A delivery fact as the contact view shows it: never a consent event."""
+    return {"kind": fact.kind, "provider": fact.provider, "code": fact.code or None,
+            "source_id": fact.source_id or None, "occurred_at": ts(fact.occurred_at),
+            "until": ts(fact.until), "active": fact.active(now),
+            "evidence": _plain(dict(fact.evidence))}
 
 
 def deliverable_json(delivery: Deliverability | None) -> dict[str, Any]:

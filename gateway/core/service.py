@@ -26,6 +26,7 @@ from gateway.core.delivery import (
     CATEGORIES,
     MARKETING,
     Deliverability,
+    DeliveryFact,
     DeliveryReads,
     Rules,
     country_of,
@@ -293,6 +294,15 @@ class ConsentService(CampaignLists):
                  for f in found]
         return decide(category, country_of(asked.value), facts, last_inbound_at,
                       self.delivery.rules(), now, country_of(business.whatsapp_number))
+
+    def delivery_history(self, business: Business, ref: str, links: list[Link]
+                         ) -> list[DeliveryFact]:
+        """The delivery facts of this WhatsApp account (``same`` links), ended ones too,
+        newest first: the evidence behind past and present platform answers."""
+        if self.delivery is None:
+            return []
+        same = connected(ref, [link for link in links if link.kind == SAME])
+        return self.delivery.history(business.id, same)
 
     def contact(self, business: Business, phone: str, *, user_id: str | None = None
                 ) -> tuple[Identifier, ContactState, list[ConsentEvent]]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.core.delivery import DeliveryFact, PlatformRule, Rules
@@ -103,12 +103,6 @@ class SqlDeliveryStore:
                 DeliveryFactRow.subject_ref.in_(sorted(set(refs)))
             ).order_by(DeliveryFactRow.occurred_at.desc()).limit(limit))
             return [_fact(r) for r in rows]
-
-    def purge(self, before: datetime) -> int:
-        """Retention: drop facts that ended before ``before``; they no longer decide."""
-        with self.db.writing() as s:
-            result = s.execute(delete(DeliveryFactRow).where(DeliveryFactRow.until < before))
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     # -- platform rules --------------------------------------------------------------------
 

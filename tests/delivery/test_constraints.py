@@ -155,3 +155,22 @@ def test_other_failures_record_nothing(client: FlaskClient, gw: Any, india: Busi
     assert meta_status(client, IN_CUSTOMER, "delivered", **INDIA).json["handled"] == 0
     assert gw.service.delivery.history(india.id, [gw.service.ref(india, IN_CUSTOMER)]) == []
     assert ask(gw, india, "offers").allowed
+
+
+def test_the_contact_view_lists_delivery_facts_apart_from_events(
+        client: FlaskClient, gw: Any, india: Business, clock: Clock) -> None:
+    opt_in(gw, india, IN_CUSTOMER, "offers")
+    sid = wamid()
+    meta_status(client, IN_CUSTOMER, code=131049, sid=sid, **INDIA)
+    key = gw.store.create_api_key(india.id, "contact view")
+    view = client.get("/api/v1/contacts/%2B919812345678",
+                      headers={"Authorization": f"Bearer {key}"}).json
+    (fact,) = view["delivery_facts"]
+    assert (fact["kind"], fact["code"], fact["source_id"], fact["active"]) == \
+        ("marketing_limit", "131049", sid, True)
+    assert fact["evidence"]["error"] == {"code": 131049, "title": "error 131049"}
+    assert [e["action"] for e in view["events"]] == ["opt_in"]
+    clock.later(days=2)
+    later = client.get("/api/v1/contacts/%2B919812345678",
+                       headers={"Authorization": f"Bearer {key}"}).json
+    assert later["delivery_facts"][0]["active"] is False  # ended, kept as evidence
