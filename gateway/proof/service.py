@@ -288,12 +288,10 @@ class ProofService:
                          detail={"webhook_id": webhook_id})
 
     def on_recorded(self, result: Recorded) -> None:
-        """Consent listener: queue one notification per webhook; lift suppressions."""
+        """Consent listener: lift suppressions. (The event's notifications were queued in
+        its own transaction by the store: gateway.store.notifications.)"""
         event = result.event
-        hooks, any_suppressed = self._listener_view(event.business_id)
-        for hook in hooks:
-            self.outbox.enqueue("webhook", {"webhook_id": hook.id, "event_id": event.event_id},
-                                f"webhook:{hook.id}:{event.event_id}", event.business_id)
+        _hooks, any_suppressed = self._listener_view(event.business_id)
         if any_suppressed and event.action is Action.OPT_IN and \
                 event.status is Status.CONFIRMED and \
                 not (event.actor or "").startswith("import:") and \

@@ -17,6 +17,7 @@ the transaction touched, and two of the indexes are random by nature.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -31,8 +32,17 @@ from gateway.core.clock import utcnow
 from gateway.core.consent import Action, supersedes
 from gateway.core.errors import NotFound, StoreRejected, WriteConflict
 from gateway.imports.bulk_rows import EVENT_HEAD, UTC_SUFFIX, BulkRow, time_text
+from gateway.store import notifications
 from gateway.store.engine import Database
-from gateway.store.tables import ContactRow, EventRow, PersonalRow, StateRow
+from gateway.store.facets import facets_of
+from gateway.store.tables import (
+    ContactFacetRow,
+    ContactRow,
+    EventRow,
+    OutboxRow,
+    PersonalRow,
+    StateRow,
+)
 
 IN_CHUNK = 2000  # bound parameters per IN (...) lookup on SQLite
 SQLITE_CACHE_KIB = 65536  # page cache of the writing connection (random index inserts)
@@ -42,8 +52,11 @@ ANALYZED_TABLES = ("consent_events", "contacts", "consent_state", "event_persona
 EVENT_COLUMNS = (*EVENT_HEAD, "seq", "contact_id", "recorded_at", "prev_hash", "hash")
 STATE_COLUMNS = ("business_id", "contact_id", "topic", "status", "occurred_at", "event_id",
                  "channel", "updated_at")
-CONTACT_COLUMNS = ("id", "business_id", "subject_ref", "phone", "user_id", "name", "created_at")
+CONTACT_COLUMNS = ("id", "business_id", "subject_ref", "phone", "user_id", "name", "created_at",
+                   "last_activity_at", "activity_seq")
 PERSONAL_COLUMNS = ("event_id", "contact_id", "data")
+FACET_COLUMNS = ("business_id", "kind", "value", "contact_id")
+EVIDENCE = EVENT_HEAD.index("evidence")
 
 
 _ACTIONS = {str(a): a for a in Action}
@@ -136,6 +149,7 @@ class BulkWriter:
             contacts, new = self._contacts(fresh, now)
             self._events(fresh, contacts, now)
             self._state(fresh, contacts, new, now)
+            self._facets(fresh, contacts, new)
         return created
 
     def _fresh(self, rows: Sequence[BulkRow]) -> tuple[list[bool], list[BulkRow]]:
@@ -166,22 +180,37 @@ class BulkWriter:
                                        row.name or (old[2] if old else None))
         ids: dict[str, int] = {}
         changes: list[tuple[Any, ...]] = []
-        for contact_id, ref, phone_now, user_now, name_now in sql.lookup(
-                "SELECT id, subject_ref, phone, user_id, name FROM contacts WHERE "
-                "business_id = %s AND subject_ref {IN}", business_id, list(wanted)):
+        # ref -> [last activity (time text), its seq]: consent_store._note_activity's rule
+        activity: dict[str, list[Any]] = {}
+        found = sql.lookup(
+            "SELECT id, subject_ref, phone, user_id, name, last_activity_at, activity_seq "
+            "FROM contacts WHERE business_id = %s AND subject_ref {IN}", business_id,
+            list(wanted))
+        for contact_id, ref, _phone, _user, _name, last_at, last_seq in found:
             ids[ref] = contact_id
+            activity[ref] = [last_at if isinstance(last_at, str) else time_text(last_at),
+                             int(last_seq)]
+        for n, row in enumerate(fresh, start=self.seq + 1):  # the seqs _events will give
+            current = activity.setdefault(row.subject_ref, ["", 0])
+            if not current[1] or row.occurred > current[0]:
+                current[:] = [row.occurred, n]
+        for contact_id, ref, phone_now, user_now, name_now, _at, last_seq in found:
             phone, user, name = wanted[ref]
-            if phone != phone_now or user != user_now or (name and name != name_now):
-                changes.append((phone, user, name or name_now, contact_id))
+            at, seq = activity[ref]
+            if phone != phone_now or user != user_now or (name and name != name_now) or \
+                    seq != last_seq:
+                changes.append((phone, user, name or name_now, sql.text_time(at), seq,
+                                contact_id))
         missing = [ref for ref in wanted if ref not in ids]
         new_ids = sql.new_contact_ids(len(missing))
         created_at = sql.time(now)
         sql.insert(ContactRow.__tablename__, CONTACT_COLUMNS,
-                   [(cid, business_id, ref, *wanted[ref], created_at)
+                   [(cid, business_id, ref, *wanted[ref], created_at,
+                     sql.text_time(activity[ref][0]), activity[ref][1])
                     for cid, ref in zip(new_ids, missing, strict=True)])
         ids.update(zip(missing, new_ids, strict=True))
-        sql.update_many("UPDATE contacts SET phone = %s, user_id = %s, name = %s WHERE id = %s",
-                        changes)
+        sql.update_many("UPDATE contacts SET phone = %s, user_id = %s, name = %s, "
+                        "last_activity_at = %s, activity_seq = %s WHERE id = %s", changes)
         return ids, set(new_ids)
 
     def _events(self, fresh: list[BulkRow], contacts: dict[str, int], now: datetime) -> None:
@@ -201,7 +230,26 @@ class BulkWriter:
             prev = digest
         self.sql.insert(EventRow.__tablename__, EVENT_COLUMNS, events)
         self.sql.insert(PersonalRow.__tablename__, PERSONAL_COLUMNS, personal)
+        self.sql.insert(OutboxRow.__tablename__, notifications.COLUMNS, notifications.bulk_rows(
+            self.conn, self.business_id, [row.event_id for row in fresh], recorded_at))
         self.seq, self.prev = seq, prev
+
+    def _facets(self, fresh: list[BulkRow], contacts: dict[str, int], new: set[int]) -> None:
+        """The channels and placements of the batch's contacts (gateway.store.facets), as
+        ``record`` adds them; only contacts that existed before may have some already."""
+        wanted: set[tuple[int, str, str, int]] = set()
+        for row in fresh:
+            evidence = row.head[EVIDENCE]  # JSON text: parsed only when it may name one
+            found = facets_of(row.channel, json.loads(evidence)
+                              if '"placement' in evidence else {})
+            contact_id = contacts[row.subject_ref]
+            wanted.update((self.business_id, kind, value, contact_id) for kind, value in found)
+        existing = sorted({contact_id for *_rest, contact_id in wanted} - new)
+        known = {(self.business_id, kind, value, contact_id)
+                 for contact_id, kind, value in self.sql.lookup(
+                     "SELECT contact_id, kind, value FROM contact_facets WHERE business_id = %s "
+                     "AND contact_id {IN}", self.business_id, existing)}
+        self.sql.insert(ContactFacetRow.__tablename__, FACET_COLUMNS, sorted(wanted - known))
 
     def _state(self, fresh: list[BulkRow], contacts: dict[str, int], new: set[int],
                now: datetime) -> None:

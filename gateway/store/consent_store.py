@@ -32,11 +32,13 @@ from gateway.core.consent import (
 )
 from gateway.core.errors import Conflict, NotFound
 from gateway.core.identity import Identifier
+from gateway.store import notifications
 from gateway.store.convert import (
     event_from_row,
     event_to_row,
 )
 from gateway.store.directory_store import SqlDirectory
+from gateway.store.facets import add_facets, facets_of
 from gateway.store.state_reads import StateReads
 from gateway.store.tables import (
     BusinessRow,
@@ -138,11 +140,15 @@ class SqlStore(StateReads, SqlDirectory):
             digest = ledger.entry_hash(head.hash, body)
             recorded = dataclasses.replace(recorded, hash=digest)
             s.add(event_to_row(recorded, contact.id, seq, head.hash, personal_hash, digest))
+            _note_activity(contact, event.occurred_at, seq)
+            add_facets(s, event.business_id, contact.id, facets_of(event.channel,
+                                                                   event.evidence))
             if event.personal:
                 s.add(PersonalRow(event_id=event.event_id, contact_id=contact.id,
                                   data=dict(event.personal)))
             if event.action is not Action.LINK:
                 self._apply_state(s, recorded, contact.id, now)
+            notifications.queue(s, event.business_id, event.event_id, now)
             head.seq = seq
             head.hash = digest
             return Recorded(recorded, created=True)
@@ -332,6 +338,15 @@ class SqlStore(StateReads, SqlDirectory):
                                          f"{result.entries} (entries were removed)")
                 return ledger.Verification(False, total, len(businesses), problem)
         return ledger.Verification(True, total, len(businesses))
+
+
+def _note_activity(contact: ContactRow, occurred_at: datetime, seq: int) -> None:
+    """Keep the contact's last activity (the workspace's sort key) with its ledger: the
+    first event replaces the creation time, later ones move it only forward.
+    gateway/store/bulk_store.py applies the same rule."""
+    if not contact.activity_seq or occurred_at > contact.last_activity_at:
+        contact.last_activity_at = occurred_at
+        contact.activity_seq = seq
 
 
 def _first_line(exc: Exception) -> str:
