@@ -20,6 +20,7 @@ def register(registry: Registry) -> None:
         actions,
         auth,
         campaign_pages,
+        contact_pages,
         import_pages,
         placement_pages,
         settings_pages,

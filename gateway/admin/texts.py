@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.admin.texts_campaign import CAMPAIGN_TEXTS
+from gateway.admin.texts_contacts import CONTACT_TEXTS
 from gateway.admin.texts_imports import IMPORT_TEXTS
 from gateway.admin.texts_placements import PLACEMENT_TEXTS
 from gateway.admin.texts_settings import SETTINGS_TEXTS
 
 TEXTS: dict[str, tuple[str, str]] = {
     **CAMPAIGN_TEXTS,
+    **CONTACT_TEXTS,
     **IMPORT_TEXTS,
     **PLACEMENT_TEXTS,
     **SETTINGS_TEXTS,

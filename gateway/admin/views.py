@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from flask import abort, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, g, jsonify, render_template, request, url_for
 
 from gateway.admin import stats
 from gateway.admin.auth import current_business, is_admin, lang, t
@@ -18,10 +18,6 @@ from gateway.admin.forms import ApiKeyForm, ButtonForm, OptOutForm, WordingForm
 from gateway.admin.records import ContactSummary
 from gateway.admin.texts import CHANNELS, METHODS, label
 from gateway.core.consent import Action, Business, ConsentEvent
-from gateway.core.errors import GatewayError
-from gateway.core.identity import is_bsuid
-from gateway.core.identity import user_id as user_id_of
-from gateway.core.phones import to_e164
 from gateway.core.wordings import DEFAULTS
 from gateway.http import gw
 from gateway.proof.evidence_labels import evidence_label, labelled
@@ -166,28 +162,7 @@ def overview() -> Any:
         recent=gw().admin_store.recent_events(business, 12), **helpers(business))
 
 
-@bp.get("/contacts")
-def contacts() -> Any:
-    """Search by any number format (normalised to E.164) or by part of a name or number."""
-    business = _business_or_empty()
-    if business is None:
-        return render_template("admin/empty.html")
-    q = (request.args.get("q") or "").strip()[:100]
-    store = gw().admin_store
-    if q:
-        try:
-            e164 = to_e164(q, business.country)
-        except GatewayError:
-            e164 = None
-        if is_bsuid(q):  # a WhatsApp user ID is looked up as such, never as a number
-            e164 = user_id_of(q)
-        if e164 is not None:
-            found = store.contact_by_ref(business.id, gw().service.ref(business, e164))
-            if found is not None:
-                return redirect(url_for("admin.contact", contact_id=found.id))
-    results = store.search_contacts(business.id, q) if q else store.search_contacts(business.id,
-                                                                                     "")
-    return render_template("admin/contacts.html", q=q, results=results, **helpers(business))
+# The contacts workspace (/admin/contacts and its export): gateway/admin/contact_pages.py.
 
 
 def receipt_url(summary: ContactSummary) -> str | None:

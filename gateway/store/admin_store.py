@@ -16,6 +16,7 @@ from gateway.admin.records import (
     StaffUser,
 )
 from gateway.core.consent import Business, ConsentEvent
+from gateway.store.contacts_query import ContactsWorkspace
 from gateway.store.convert import event_from_row
 from gateway.store.engine import Database
 from gateway.store.guards import findable, storable
@@ -31,8 +32,9 @@ def _staff(row: AdminUserRow) -> StaffUser:
     return StaffUser(row.id, row.username, row.role, row.business_id, row.password_hash)
 
 
-class AdminStore:
-    """Read-mostly queries for /admin; consent writes still go through ConsentService."""
+class AdminStore(ContactsWorkspace):
+    """Read-mostly queries for /admin; consent writes still go through ConsentService.
+    The contacts workspace's pages and export: ContactsWorkspace."""
 
     def __init__(self, db: Database, clock: Clock):
         self.db = db

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.dialects.postgresql import JSONB
@@ -107,9 +108,28 @@ class WordingRow(Base):
     inline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
+# Few contacts are erased or linked: their pages read partial indexes of their own.
+_ERASED = text("erased_at IS NOT NULL")
+_LINKED = text("linked")
+
+
+def _created_at(context: Any) -> Any:
+    """A new contact's last activity until its first event: when it was created."""
+    return context.get_current_parameters()["created_at"]
+
+
 class ContactRow(Base):
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("business_id", "subject_ref"),)
+    __table_args__ = (
+        UniqueConstraint("business_id", "subject_ref"),
+        Index("ix_contacts_activity", "business_id", "last_activity_at", "id"),
+        Index("ix_contacts_activity_seq", "business_id", "activity_seq"),
+        Index("ix_contacts_created", "business_id", "created_at", "id"),
+        Index("ix_contacts_erased", "business_id", "last_activity_at", "id",
+              sqlite_where=_ERASED, postgresql_where=_ERASED),
+        Index("ix_contacts_linked", "business_id", "last_activity_at", "id",
+              sqlite_where=_LINKED, postgresql_where=_LINKED),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
@@ -129,6 +149,26 @@ class ContactRow(Base):
     delivery_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The contacts workspace pages newest activity first over an index, not an aggregate
+    # over the ledger: the latest occurred_at of the contact's events (created_at before
+    # any). activity_seq: the ledger seq of the event that last set it (0: no event yet),
+    # so a page walk can place contacts that moved after it began where they were.
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_created_at)
+    activity_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class ContactFacetRow(Base):
+    """What the contacts workspace filters on beyond the contact row: each channel and each
+    placement code any of the contact's events came through (kind ``channel`` or
+    ``placement``). Written with the events (gateway.store.facets), never removed: the
+    ledger they summarise is append-only."""
+
+    __tablename__ = "contact_facets"
+
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
 
 
 class IdentityLinkRow(Base):
@@ -202,6 +242,9 @@ class StateRow(Base):
     """Current consent per business, contact and topic (derived from the ledger)."""
 
     __tablename__ = "consent_state"
+    # The contacts with a given state (a rare one: pending confirmations) without a scan.
+    __table_args__ = (Index("ix_consent_state_status", "business_id", "status", "topic",
+                            "contact_id"),)
 
     business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
