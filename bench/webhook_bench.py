@@ -6,7 +6,9 @@ processes for a fixed time, and prints requests/s, p50/p99 latency and errors. E
 simulated customer runs a whole conversation on a fresh number (SMS or WhatsApp:
 hello -> YES/question -> "1 2" opt-in -> STOP opt-out) and 5% of requests are redelivered with
 the same MessageSid, so afterwards the number of ledger events and processed messages is
-known exactly and checked, and the ledger chain is verified.
+known exactly and checked, and the ledger chain is verified. Each store is then timed with
+the floor (bench/_floor_app.py: signature check, number parse, one insert) under the same
+gunicorn and load, and the ratio printed.
 
     .venv/bin/python bench/webhook_bench.py --seconds 20
     .venv/bin/python bench/webhook_bench.py --seconds 20 \
@@ -133,23 +135,31 @@ def postgres_schema(url: str) -> tuple[str, Any]:
     return f"{base}{sep}options=-csearch_path%3D{schema}", drop
 
 
-def run(label: str, database_url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+def run(label: str, database_url: str, args: argparse.Namespace, tmp: Path,
+        *, floor: bool = False) -> dict[str, Any]:
+    """One timed run against the gateway, or against the minimal floor app (bench/_floor_app.py)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
            "SUBJECT_KEY": "bench-subject", "TWILIO_AUTH_TOKEN": TOKEN,
            "PUBLIC_BASE_URL": base, "INSTANCE_PATH": str(tmp / "instance")}
     cli = bin_path("optin-gateway")
-    subprocess.run([cli, "init-db"], env=env, check=True, capture_output=True)
-    subprocess.run([cli, "create-business", "demo", "--name", "Sakura Coffee", "--whatsapp",
-                    WHATSAPP_NUMBER, "--country", "JP", "--twilio-number", TWILIO_NUMBER,
-                    "--language", "ja", "--language", "en"], env=env, check=True,
-                   capture_output=True)
+    if floor:
+        sys.path.insert(0, str(ROOT))
+        from bench._floor_app import prepare
+
+        prepare(database_url)
+    else:
+        subprocess.run([cli, "init-db"], env=env, check=True, capture_output=True)
+        subprocess.run([cli, "create-business", "demo", "--name", "Sakura Coffee", "--whatsapp",
+                        WHATSAPP_NUMBER, "--country", "JP", "--twilio-number", TWILIO_NUMBER,
+                        "--language", "ja", "--language", "en"], env=env, check=True,
+                       capture_output=True)
     log = open(tmp / f"gunicorn-{label}.log", "w")  # noqa: SIM115 - closed below
+    app = "bench._floor_app:create_app()" if floor else "gateway.app:create_app()"
     server = subprocess.Popen([bin_path("gunicorn"), "--workers", str(args.workers), "--bind",
-                               f"127.0.0.1:{port}", "--log-level", "warning",
-                               "gateway.app:create_app()"], env=env, cwd=ROOT, stdout=log,
-                              stderr=subprocess.STDOUT)
+                               f"127.0.0.1:{port}", "--log-level", "warning", app],
+                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(100):
             try:
@@ -175,7 +185,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, tmp: Path) -> d
         server.wait(timeout=30)
         log.close()
     return {"label": label, "stats": stats, "elapsed": elapsed,
-            "counts": store_counts(database_url, env)}
+            "counts": None if floor else store_counts(database_url, env)}
 
 
 def store_counts(database_url: str, env: dict[str, str]) -> dict[str, Any]:
@@ -204,7 +214,6 @@ def report(result: dict[str, Any]) -> bool:
     for s in stats:
         for k, v in s["error_kinds"].items():
             kinds[k] = kinds.get(k, 0) + v
-    counts = result["counts"]
     q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [0.0] * 99
     print(f"\n== {result['label']} ==")
     print(f"requests: {len(lat)} in {result['elapsed']:.1f} s -> "
@@ -213,6 +222,10 @@ def report(result: dict[str, Any]) -> bool:
           f"max {lat[-1] * 1000:.1f} ms" if lat else "latency: no requests")
     print(f"errors: {errors} {kinds or ''}")
     print(f"redeliveries (same MessageSid): {dupes}")
+    result["rate"] = len(lat) / result["elapsed"]
+    counts = result["counts"]
+    if counts is None:  # the floor stores no consent
+        return errors == 0
     # Each successful first delivery is one processed message; redeliveries add nothing.
     expected_inbound = ok - dupes
     good = (counts["events"] == events and counts["inbound"] == expected_inbound
@@ -231,6 +244,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="customers per load process")
     parser.add_argument("--postgres", default=None, help="also run on this PostgreSQL URL")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip the minimal app run in the same conditions (bench/_floor_app.py)")
     args = parser.parse_args()
     args.seconds = max(1.0, min(args.seconds, MAX_SECONDS))
     print(f"gunicorn workers {args.workers}, load {args.processes} processes x {args.threads} "
@@ -238,14 +253,24 @@ def main() -> int:
     all_good = True
     with tempfile.TemporaryDirectory(prefix="webhook-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        if not args.skip_sqlite:
-            all_good &= report(run("SQLite", f"sqlite:///{tmp / 'bench.db'}", args, tmp))
+        stores = [] if args.skip_sqlite else [("SQLite", lambda name: (
+            f"sqlite:///{tmp / name}.db", lambda: None))]
         if args.postgres:
-            url, drop = postgres_schema(args.postgres)
-            try:
-                all_good &= report(run("PostgreSQL", url, args, tmp))
-            finally:
-                drop()
+            stores.append(("PostgreSQL", lambda _name: postgres_schema(args.postgres)))
+        for label, make in stores:
+            rates = {}
+            for floor in ((False, True) if args.floor else (False,)):
+                name = f"{label} floor (minimal app)" if floor else label
+                url, drop = make("floor" if floor else "bench")
+                try:
+                    result = run(name, url, args, tmp, floor=floor)
+                    all_good &= report(result)
+                    rates[floor] = result["rate"]
+                finally:
+                    drop()
+            if args.floor:
+                print(f"{label}: gateway / floor = {rates[False]:.0f} / {rates[True]:.0f} req/s "
+                      f"= {rates[False] / rates[True]:.2f}")
     return 0 if all_good else 1
 
 
