@@ -10,8 +10,9 @@ next page, a page 90 % deep in the keyset, and a page of a walk that began befor
 contacts moved; each query runs ``--runs`` times after 3 warm-up runs, timed in-process
 around ``AdminStore.contacts_page`` (the SQL and the records, no HTTP). Two rows time
 the whole ``GET /admin/contacts`` through Flask's test client (session, page rendering),
-and one row streams a filtered CSV export. PostgreSQL: a database of its own on the
-server of ``--pg-url``, dropped afterwards (``--keep`` leaves it, and the SQLite file).
+and one row streams a filtered CSV export; one more times a single eligibility answer.
+PostgreSQL: a database of its own on the server of ``--pg-url``, dropped afterwards
+(``--keep`` leaves it, and the SQLite file).
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ def moved_case(gw: Any, business: Any, seeded: Any, runs: int) -> tuple[str, lis
     for n in range(500):
         cid = rng.randrange(1, seeded.contacts)
         gw.service.capture(Capture(
-            business=business.slug, phone=f"+8190{(cid * 7919) % 100_000_000:08d}",
+            business=business.slug,
+            phone=f"+8190{10_000_000 + (cid * 7919) % 90_000_000:08d}",  # valid mobiles
             channel="sms", method="keyword", topics=("offers",), wording_kind="sms",
             idempotency_key=f"bench-moved-{n}"), business)
     times = timed(lambda: gw.admin_store.contacts_page(business.id, _filter(),
@@ -221,6 +223,9 @@ def run_store(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
             print(f"  {name:58s} p95 {percentile(times, 95):7.1f} ms", flush=True)
         for name, times in http_cases(app, gw, business, args.runs):
             report["rows"].append((name, times, 50))
+        phones = iter(seeded.sample_phones * (args.runs + WARMUP))
+        report["rows"].append(("eligibility of one number (service, in-process)", timed(
+            lambda: gw.service.eligibility(business, next(phones), "offers"), args.runs), 1))
         name, times = moved_case(gw, business, seeded, args.runs)
         report["rows"].append((name, times, 50))
         report["export"] = export_case(gw, business)
