@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NoReturn
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
 from gateway.core.errors import InvalidPhone
+from gateway.core.phone_fast import fast_e164
 
 _PREFIXES = ("whatsapp:", "tel:", "sms:")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -41,7 +43,23 @@ def to_e164(raw: str, country: str | None = None, *, wa_id: bool = False,
     with ``JP``). ``wa_id`` marks digits-only WhatsApp ids (``819012345678``).
     ``customer=False`` skips the mobile check: a business's own WhatsApp or Twilio
     number may well be a landline.
+
+    Plain ASCII numbers (``+819012345678``, ``090-1234-5678`` with ``JP``) take
+    :mod:`gateway.core.phone_fast`, the same steps on the library's metadata compiled
+    once (a few times faster, for bulk imports); everything else takes :func:`_full_parse`.
+    Both answer alike, errors included (tests/unit/test_phone_fast_path.py).
     """
+    fast = fast_e164(raw, country, wa_id)
+    if fast is None:
+        return _full_parse(raw, country, wa_id=wa_id, customer=customer)
+    if fast.e164 is None:
+        _refuse_invalid(fast.reason, fast.digits, str(raw).strip())
+    return _checked(fast.e164, fast.kind, customer)
+
+
+def _full_parse(raw: str, country: str | None = None, *, wa_id: bool = False,
+                customer: bool = True) -> str:
+    """:func:`to_e164` through ``phonenumbers.parse``, for any input."""
     if raw is None or not str(raw).strip():
         raise InvalidPhone("phone_missing", field="phone", value="")
     shown = str(raw).strip()
@@ -93,14 +111,23 @@ def to_e164(raw: str, country: str | None = None, *, wa_id: bool = False,
             # The most likely reading (national first) explains the failure best.
             first_reason = phonenumbers.is_possible_number_with_reason(parsed)
     if number is None:
-        if first_reason in (ValidationResult.TOO_SHORT, ValidationResult.INVALID_LENGTH,
-                            ValidationResult.IS_POSSIBLE_LOCAL_ONLY) and \
-                len(digits) < 10:
-            raise InvalidPhone("phone_too_short", field="phone", value=shown)
-        if first_reason == ValidationResult.TOO_LONG:
-            raise InvalidPhone("phone_too_long", field="phone", value=shown)
-        raise InvalidPhone("invalid_phone", field="phone", value=shown)
+        _refuse_invalid(first_reason, len(digits), shown)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return _checked(e164, kind, customer)
+
+
+def _refuse_invalid(first_reason: int | None, digits: int, shown: str) -> NoReturn:
+    """No valid reading: say why, from the first reading's possible-number reason."""
+    if first_reason in (ValidationResult.TOO_SHORT, ValidationResult.INVALID_LENGTH,
+                        ValidationResult.IS_POSSIBLE_LOCAL_ONLY) and digits < 10:
+        raise InvalidPhone("phone_too_short", field="phone", value=shown)
+    if first_reason == ValidationResult.TOO_LONG:
+        raise InvalidPhone("phone_too_long", field="phone", value=shown)
+    raise InvalidPhone("invalid_phone", field="phone", value=shown)
+
+
+def _checked(e164: str, kind: int, customer: bool) -> str:
+    """``e164`` unless a customer's number is of a type that cannot hold WhatsApp."""
     refused = _REFUSED_TYPES.get(kind) if customer else None
     if refused:
         raise InvalidPhone("phone_not_mobile", field="phone", value=e164, kind=refused)
