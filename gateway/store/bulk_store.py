@@ -180,7 +180,7 @@ class BulkWriter:
                                        row.name or (old[2] if old else None))
         ids: dict[str, int] = {}
         changes: list[tuple[Any, ...]] = []
-        # ref -> [last activity (time text), its seq]: consent_store._note_activity's rule
+        # ref -> [last activity (time text), its seq]: record_sql.contact_for_write's rule
         activity: dict[str, list[Any]] = {}
         found = sql.lookup(
             "SELECT id, subject_ref, phone, user_id, name, last_activity_at, activity_seq "

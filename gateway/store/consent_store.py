@@ -21,22 +21,17 @@ from sqlalchemy.orm import Session
 
 from gateway.core import ledger
 from gateway.core.consent import (
-    STATE_OF,
     Action,
     Business,
     ConsentEvent,
     Recorded,
     Wording,
     WordingRef,
-    supersedes,
 )
 from gateway.core.errors import Conflict, NotFound
 from gateway.core.identity import Identifier
-from gateway.store import notifications
-from gateway.store.convert import (
-    event_from_row,
-    event_to_row,
-)
+from gateway.store import notifications, record_sql
+from gateway.store.convert import event_from_row, event_values
 from gateway.store.directory_store import SqlDirectory
 from gateway.store.facets import add_facets, facets_of
 from gateway.store.state_reads import StateReads
@@ -44,11 +39,8 @@ from gateway.store.tables import (
     BusinessRow,
     ContactRow,
     EventRow,
-    IdentityLinkRow,
     LedgerHead,
     PersonalRow,
-    SenderOptOutRow,
-    StateRow,
     WordingRow,
 )
 
@@ -105,17 +97,14 @@ class SqlStore(StateReads, SqlDirectory):
                      inline: Wording | None,
                      ends: tuple[Identifier, Identifier] | None = None) -> Recorded:
         with self.db.writing() as s:
-            # Serialise writers of this business: row lock on PostgreSQL; on SQLite the
-            # write transaction already holds the database write lock.
-            head = s.scalar(select(LedgerHead).where(LedgerHead.business_id == event.business_id)
-                            .with_for_update())
+            conn = s.connection()
+            # Serialise writers of this business on its chain head (record_sql.lock_head).
+            head = record_sql.lock_head(conn, event.business_id)
             if head is None:
                 raise NotFound("business_unknown", value=event.business_slug)
-            existing = s.scalar(select(EventRow).where(
-                EventRow.business_id == event.business_id,
-                EventRow.idempotency_key == event.idempotency_key))
-            if existing is not None:
-                stored = self._event(s, existing, event.business_slug)
+            known = record_sql.event_id_for_key(conn, event.business_id, event.idempotency_key)
+            if known is not None:
+                stored = self._event(s, s.get(EventRow, known), event.business_slug)
                 if not _same_request(stored, event):
                     raise Conflict("idempotency_reused", field="idempotency_key",
                                    value=event.idempotency_key)
@@ -123,34 +112,29 @@ class SqlStore(StateReads, SqlDirectory):
             if inline is not None:
                 event = dataclasses.replace(event, wording=self._inline_wording(s, inline))
 
-            contact = self._contact_for_write(s, event)
-            if ends is not None:
-                other = ends[1] if ends[0].value in (event.phone, event.user_id) else ends[0]
-                link = event.evidence["link"]
-                far = self._identified_contact(s, event.business_id, link["to"], other)
-                contact.linked = far.linked = True
-                s.add(IdentityLinkRow(business_id=event.business_id, a=link["from"],
-                                      b=link["to"], kind=link["kind"],
-                                      event_id=event.event_id, created_at=self.clock()))
             now = self.clock()
             seq = head.seq + 1
+            contact_id = record_sql.contact_for_write(conn, event, seq, now,
+                                                      linked=ends is not None)
             recorded = dataclasses.replace(event, seq=seq, recorded_at=now, prev_hash=head.hash)
             body = ledger.payload(recorded, seq=seq, recorded_at=now, prev_hash=head.hash,
                                   personal_hash=personal_hash)
             digest = ledger.entry_hash(head.hash, body)
             recorded = dataclasses.replace(recorded, hash=digest)
-            s.add(event_to_row(recorded, contact.id, seq, head.hash, personal_hash, digest))
-            _note_activity(contact, event.occurred_at, seq)
-            add_facets(s, event.business_id, contact.id, facets_of(event.channel,
-                                                                   event.evidence))
-            if event.personal:
-                s.add(PersonalRow(event_id=event.event_id, contact_id=contact.id,
-                                  data=dict(event.personal)))
+            record_sql.append(conn, event_values(recorded, contact_id, seq, head.hash,
+                                                 personal_hash, digest),
+                              contact_id, event.personal)
+            if ends is not None:
+                other = ends[1] if ends[0].value in (event.phone, event.user_id) else ends[0]
+                link = event.evidence["link"]
+                record_sql.linked_contact(conn, event.business_id, link["to"], other, now)
+                record_sql.add_link(conn, event.business_id, link, event.event_id, now)
             if event.action is not Action.LINK:
-                self._apply_state(s, recorded, contact.id, now)
-            notifications.queue(s, event.business_id, event.event_id, now)
-            head.seq = seq
-            head.hash = digest
+                record_sql.apply_state(conn, recorded, contact_id, now)
+            add_facets(conn, event.business_id, contact_id, facets_of(event.channel,
+                                                                      event.evidence))
+            notifications.queue(conn, event.business_id, event.event_id, now)
+            record_sql.advance_head(conn, event.business_id, seq, digest)
             return Recorded(recorded, created=True)
 
     def _inline_wording(self, s: Session, draft: Wording) -> WordingRef:
@@ -170,88 +154,6 @@ class SqlStore(StateReads, SqlDirectory):
             s.add(row)
             s.flush()
         return WordingRef(row.id, row.version, row.language, row.sha256)
-
-    def _contact_for_write(self, s: Session, event: ConsentEvent) -> ContactRow:
-        personal = event.personal
-        contact = s.scalar(select(ContactRow).where(
-            ContactRow.business_id == event.business_id,
-            ContactRow.subject_ref == event.subject_ref))
-        name = personal.get("name") or personal.get("profile_name")
-        if contact is None:
-            contact = ContactRow(business_id=event.business_id, subject_ref=event.subject_ref,
-                                 phone=event.phone or None, user_id=event.user_id, name=name,
-                                 username=personal.get("username"), created_at=self.clock())
-            s.add(contact)
-            s.flush()
-        else:
-            # Restores the identifier after an erasure; the last name given wins.
-            contact.phone = event.phone or contact.phone
-            contact.user_id = event.user_id or contact.user_id
-            if name:
-                contact.name = name
-            if personal.get("username"):
-                contact.username = personal["username"]
-        return contact
-
-    def _identified_contact(self, s: Session, business_id: int, ref: str,
-                            who: Identifier) -> ContactRow:
-        """The contact row of the other end of a link, created if new."""
-        contact = s.scalar(select(ContactRow).where(ContactRow.business_id == business_id,
-                                                    ContactRow.subject_ref == ref))
-        if contact is None:
-            contact = ContactRow(business_id=business_id, subject_ref=ref,
-                                 phone=who.value if who.is_phone else None,
-                                 user_id=None if who.is_phone else who.value,
-                                 created_at=self.clock())
-            s.add(contact)
-            s.flush()
-        return contact
-
-    @staticmethod
-    def _apply_sender_opt_out(s: Session, event: ConsentEvent, contact_id: int,
-                              sender: str) -> None:
-        """A sender-scoped opt-out ends sends from that sender only: keep it beside the state."""
-        rows = {r.topic: r for r in s.scalars(select(SenderOptOutRow).where(
-            SenderOptOutRow.business_id == event.business_id,
-            SenderOptOutRow.contact_id == contact_id, SenderOptOutRow.sender == sender,
-            SenderOptOutRow.topic.in_(event.topics)))}
-        for topic in event.topics:
-            row = rows.get(topic)
-            if row is None:
-                s.add(SenderOptOutRow(business_id=event.business_id, contact_id=contact_id,
-                                      topic=topic, sender=sender, occurred_at=event.occurred_at,
-                                      event_id=event.event_id))
-            elif event.occurred_at >= row.occurred_at:
-                row.occurred_at = event.occurred_at
-                row.event_id = event.event_id
-
-    @classmethod
-    def _apply_state(cls, s: Session, event: ConsentEvent, contact_id: int,
-                     now: datetime) -> None:
-        """Order by when the customer acted; a tie goes to the opt-out (design rule 2)."""
-        scope = event.evidence.get("scope") or {}
-        if event.action is Action.OPT_OUT and scope.get("applies_to") == "sender" and \
-                event.sender:
-            cls._apply_sender_opt_out(s, event, contact_id, event.sender)
-            return
-        new_status = STATE_OF[(event.action, event.status)]
-        rows = {r.topic: r for r in s.scalars(select(StateRow).where(
-            StateRow.business_id == event.business_id, StateRow.contact_id == contact_id,
-            StateRow.topic.in_(event.topics)))}
-        for topic in event.topics:
-            row = rows.get(topic)
-            if row is None:
-                s.add(StateRow(business_id=event.business_id, contact_id=contact_id, topic=topic,
-                               status=new_status, occurred_at=event.occurred_at,
-                               event_id=event.event_id, channel=event.channel, updated_at=now))
-                continue
-            if supersedes(event.action, new_status, event.occurred_at, row.status,
-                          row.occurred_at):
-                row.status = new_status
-                row.occurred_at = event.occurred_at
-                row.event_id = event.event_id
-                row.channel = event.channel
-                row.updated_at = now
 
     def _event(self, s: Session, row: EventRow, slug: str) -> ConsentEvent:
         contact = s.get(ContactRow, row.contact_id)
@@ -338,15 +240,6 @@ class SqlStore(StateReads, SqlDirectory):
                                          f"{result.entries} (entries were removed)")
                 return ledger.Verification(False, total, len(businesses), problem)
         return ledger.Verification(True, total, len(businesses))
-
-
-def _note_activity(contact: ContactRow, occurred_at: datetime, seq: int) -> None:
-    """Keep the contact's last activity (the workspace's sort key) with its ledger: the
-    first event replaces the creation time, later ones move it only forward.
-    gateway/store/bulk_store.py applies the same rule."""
-    if not contact.activity_seq or occurred_at > contact.last_activity_at:
-        contact.last_activity_at = occurred_at
-        contact.activity_seq = seq
 
 
 def _first_line(exc: Exception) -> str:

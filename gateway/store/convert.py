@@ -77,9 +77,15 @@ def event_from_row(row: EventRow, slug: str, phone: str | None,
 
 def event_to_row(event: ConsentEvent, contact_id: int, seq: int, prev_hash: str, digest: str |
                  None, entry_hash: str) -> EventRow:
+    return EventRow(**event_values(event, contact_id, seq, prev_hash, digest, entry_hash))
+
+
+def event_values(event: ConsentEvent, contact_id: int, seq: int, prev_hash: str,
+                 digest: str | None, entry_hash: str) -> dict[str, Any]:
+    """The ledger row's columns of a recorded event."""
     w = event.wording
     assert event.recorded_at is not None
-    return EventRow(
+    return dict(
         id=event.event_id, business_id=event.business_id, seq=seq, contact_id=contact_id,
         subject_ref=event.subject_ref, action=str(event.action), status=str(event.status),
         topics=list(event.topics), all_topics=event.all_topics, channel=event.channel,

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, select
 
 from gateway.store.tables import OutboxRow
 from gateway.store.tables_proof import WebhookRow
@@ -31,16 +30,22 @@ def dedupe_key(webhook_id: int, event_id: str) -> str:
     return f"webhook:{webhook_id}:{event_id}"
 
 
-def _active(business_id: int) -> Any:
-    return select(WebhookRow.id).where(WebhookRow.business_id == business_id,
-                                       WebhookRow.deleted_at.is_(None)).order_by(WebhookRow.id)
+_HOOKS = WebhookRow.__table__
+# Built once: on the single-capture path, building them cost more than running them.
+ACTIVE = select(_HOOKS.c.id).where(_HOOKS.c.business_id == bindparam("b"),
+                                   _HOOKS.c.deleted_at.is_(None)).order_by(_HOOKS.c.id)
+ADD = OutboxRow.__table__.insert()
 
 
-def queue(s: Session, business_id: int, event_id: str, now: datetime) -> None:
+def _active(conn: Connection, business_id: int) -> list[int]:
+    return list(conn.execute(ACTIVE, {"b": business_id}).scalars())
+
+
+def queue(conn: Connection, business_id: int, event_id: str, now: datetime) -> None:
     """Queue one notification per active webhook for a newly recorded event."""
-    hooks = list(s.scalars(_active(business_id)))
+    hooks = _active(conn, business_id)
     if hooks:
-        s.execute(insert(OutboxRow), [
+        conn.execute(ADD, [
             {"kind": KIND, "business_id": business_id,
              "payload": {"webhook_id": hook, "event_id": event_id},
              "dedupe_key": dedupe_key(hook, event_id), "status": "pending", "attempts": 0,
@@ -51,7 +56,7 @@ def bulk_rows(conn: Connection, business_id: int, event_ids: Sequence[str], when
               ) -> list[tuple[Any, ...]]:
     """The outbox rows (in ``COLUMNS`` order, for a driver-level insert) announcing a batch
     of new events; ``when`` is the time already in the driver's format."""
-    hooks = list(conn.execute(_active(business_id)).scalars())
+    hooks = _active(conn, business_id)
     return [(KIND, business_id, json.dumps({"webhook_id": hook, "event_id": event_id}),
              dedupe_key(hook, event_id), "pending", 0, when, when)
             for event_id in event_ids for hook in hooks]
