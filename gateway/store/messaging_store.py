@@ -12,12 +12,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.messaging.conversation import State
 from gateway.store.engine import Database
 from gateway.store.tables_messaging import ConversationRow, InboundMessageRow
+
+# Statements built once on the tables: every webhook runs these, and building them per
+# call cost more than running them (see gateway/store/record_sql.py).
+_IN = InboundMessageRow.__table__
+_CONV = ConversationRow.__table__
+_THIS_MESSAGE = (_IN.c.provider == bindparam("p"), _IN.c.message_id == bindparam("m"))
+CLAIM = _IN.insert()
+INBOUND = select(_IN.c.status, _IN.c.reply).where(*_THIS_MESSAGE)
+FINISH = _IN.update().where(*_THIS_MESSAGE)
+_THIS_CONVERSATION = (_CONV.c.business_id == bindparam("b"),
+                      _CONV.c.subject_ref == bindparam("ref"),
+                      _CONV.c.channel == bindparam("ch"), _CONV.c.sender == bindparam("s"))
+CONVERSATION = select(_CONV).where(*_THIS_CONVERSATION)
+CHANGE_CONVERSATION = _CONV.update().where(*_THIS_CONVERSATION)
+ADD_CONVERSATION = _CONV.insert()
 
 
 @dataclass(frozen=True)
@@ -33,7 +48,7 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def state_from_row(row: ConversationRow) -> State:
+def state_from_row(row: Any) -> State:
     data = dict(row.data or {})
     return State(step=row.step, language=row.language, attribution=dict(row.attribution or {}),
                  started_at=row.started_at, updated_at=row.updated_at,
@@ -55,9 +70,9 @@ class SqlMessagingStore:
         now = self.clock()
         try:
             with self.db.writing() as s:
-                s.add(InboundMessageRow(provider=provider, message_id=message_id,
-                                        business_id=business_id, status="processing",
-                                        created_at=now, updated_at=now))
+                s.connection().execute(CLAIM, {
+                    "provider": provider, "message_id": message_id, "business_id": business_id,
+                    "status": "processing", "created_at": now, "updated_at": now})
             return Claim(True)
         except IntegrityError:
             existing = self.get_inbound(provider, message_id)
@@ -67,16 +82,15 @@ class SqlMessagingStore:
 
     def get_inbound(self, provider: str, message_id: str) -> Claim | None:
         with self.db.reading() as s:
-            row = s.scalar(select(InboundMessageRow).where(
-                InboundMessageRow.provider == provider, InboundMessageRow.message_id == message_id))
+            row = s.connection().execute(INBOUND, {"p": provider, "m": message_id}).first()
             return Claim(False, row.status, row.reply) if row else None
 
     def finish_inbound(self, provider: str, message_id: str, reply: list[dict[str, Any]],
                        intent: str) -> None:
         with self.db.writing() as s:
-            s.execute(update(InboundMessageRow).where(
-                InboundMessageRow.provider == provider, InboundMessageRow.message_id == message_id
-            ).values(status="done", reply=reply, intent=intent[:30], updated_at=self.clock()))
+            s.connection().execute(FINISH, {"p": provider, "m": message_id, "status": "done",
+                                            "reply": reply, "intent": intent[:30],
+                                            "updated_at": self.clock()})
 
     def release_inbound(self, provider: str, message_id: str) -> None:
         """Forget a claim whose handling failed, so the provider's retry is handled afresh."""
@@ -97,8 +111,8 @@ class SqlMessagingStore:
     def load_conversation(self, business_id: int, subject_ref: str, channel: str,
                           sender: str | None) -> State | None:
         with self.db.reading() as s:
-            row = s.scalar(select(ConversationRow).where(*self._key(business_id, subject_ref,
-                                                                     channel, sender)))
+            row = s.connection().execute(CONVERSATION, _key(business_id, subject_ref, channel,
+                                                            sender)).first()
             return state_from_row(row) if row else None
 
     def save_conversation(self, business_id: int, subject_ref: str, channel: str,
@@ -119,21 +133,20 @@ class SqlMessagingStore:
         values = dict(step=state.step, language=state.language,
                       attribution=dict(state.attribution or {}), data=state.data(),
                       started_at=state.started_at or now, updated_at=state.updated_at or now)
+        key = _key(business_id, subject_ref, channel, sender)
         for _attempt in range(3):
             try:
                 with self.db.writing() as s:
-                    result = s.execute(update(ConversationRow).where(
-                        *self._key(business_id, subject_ref, channel, sender)).values(**values))
-                    if not getattr(result, "rowcount", 0):
-                        s.add(ConversationRow(business_id=business_id, subject_ref=subject_ref,
-                                              channel=channel, sender=sender or "", **values))
-                        s.flush()
+                    conn = s.connection()
+                    if not conn.execute(CHANGE_CONVERSATION, {**key, **values}).rowcount:
+                        conn.execute(ADD_CONVERSATION, {
+                            "business_id": business_id, "subject_ref": subject_ref,
+                            "channel": channel, "sender": sender or "", **values})
                     if done is not None:
                         provider, message_id, reply, intent = done
-                        s.execute(update(InboundMessageRow).where(
-                            InboundMessageRow.provider == provider,
-                            InboundMessageRow.message_id == message_id,
-                        ).values(status="done", reply=reply, intent=intent[:30], updated_at=now))
+                        conn.execute(FINISH, {"p": provider, "m": message_id, "status": "done",
+                                              "reply": reply, "intent": intent[:30],
+                                              "updated_at": now})
                 return
             except IntegrityError:
                 continue  # a concurrent first message inserted the row: update it instead
@@ -144,8 +157,8 @@ class SqlMessagingStore:
             return list(s.scalars(select(ConversationRow).where(
                 ConversationRow.business_id == business_id).order_by(ConversationRow.id)))
 
-    @staticmethod
-    def _key(business_id: int, subject_ref: str, channel: str, sender: str | None) -> list[Any]:
-        return [ConversationRow.business_id == business_id,
-                ConversationRow.subject_ref == subject_ref, ConversationRow.channel == channel,
-                ConversationRow.sender == (sender or "")]
+
+def _key(business_id: int, subject_ref: str, channel: str, sender: str | None
+         ) -> dict[str, Any]:
+    """The parameters naming one conversation (``_THIS_CONVERSATION``)."""
+    return {"b": business_id, "ref": subject_ref, "ch": channel, "s": sender or ""}

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from gateway.core.consent import Business, ConsentEvent
 from gateway.core.subjects import ContactState, Link, TopicState
@@ -21,6 +21,25 @@ from gateway.store.tables import (
     StateRow,
 )
 
+# The reads every eligibility answer and every inbound message make, built once on the
+# tables (see gateway/store/record_sql.py for why).
+_CONTACT, _STATE, _SENDER = (ContactRow.__table__, StateRow.__table__,
+                             SenderOptOutRow.__table__)
+_LINKS = IdentityLinkRow.__table__
+CONTACT = select(_CONTACT.c.id, _CONTACT.c.last_inbound_at, _CONTACT.c.phone, _CONTACT.c.name,
+                 _CONTACT.c.user_id, _CONTACT.c.username).where(
+    _CONTACT.c.business_id == bindparam("b"), _CONTACT.c.subject_ref == bindparam("ref"))
+STATES = select(_STATE.c.topic, _STATE.c.status, _STATE.c.occurred_at, _STATE.c.event_id,
+                _STATE.c.channel).where(_STATE.c.business_id == bindparam("b"),
+                                        _STATE.c.contact_id == bindparam("cid"))
+SENDER_OPT_OUTS = select(_SENDER.c.topic, _SENDER.c.sender, _SENDER.c.occurred_at,
+                         _SENDER.c.event_id).where(_SENDER.c.business_id == bindparam("b"),
+                                                   _SENDER.c.contact_id == bindparam("cid"))
+_WANTED = bindparam("refs", expanding=True)
+LINKS = select(_LINKS.c.a, _LINKS.c.b, _LINKS.c.kind, _LINKS.c.event_id).where(
+    _LINKS.c.business_id == bindparam("biz"), or_(_LINKS.c.a.in_(_WANTED),
+                                                  _LINKS.c.b.in_(_WANTED)))
+
 
 class StateReads:
     """The read side of SqlStore: current state per subject, events, links."""
@@ -30,18 +49,15 @@ class StateReads:
 
     def contact_state(self, business_id: int, subject_ref: str) -> ContactState:
         with self.db.reading() as s:
-            contact = s.scalar(select(ContactRow).where(
-                ContactRow.business_id == business_id, ContactRow.subject_ref == subject_ref))
+            conn = s.connection()
+            contact = conn.execute(CONTACT, {"b": business_id, "ref": subject_ref}).first()
             if contact is None:
                 return ContactState(False, {})
-            rows = s.scalars(select(StateRow).where(StateRow.business_id == business_id,
-                                                    StateRow.contact_id == contact.id))
+            mine = {"b": business_id, "cid": contact.id}
             topics = {r.topic: TopicState(r.topic, r.status, r.occurred_at, r.event_id, r.channel)
-                      for r in rows}
+                      for r in conn.execute(STATES, mine)}
             blocked = {(r.topic, r.sender): (r.occurred_at, r.event_id)
-                       for r in s.scalars(select(SenderOptOutRow).where(
-                           SenderOptOutRow.business_id == business_id,
-                           SenderOptOutRow.contact_id == contact.id))}
+                       for r in conn.execute(SENDER_OPT_OUTS, mine)}
             return ContactState(True, topics, contact.last_inbound_at, contact.phone,
                                 contact.name, blocked, contact.user_id, contact.username)
 
@@ -108,10 +124,7 @@ class StateReads:
         if not wanted:
             return []
         with self.db.reading() as s:
-            rows = s.execute(select(IdentityLinkRow.a, IdentityLinkRow.b, IdentityLinkRow.kind,
-                                    IdentityLinkRow.event_id).where(
-                IdentityLinkRow.business_id == business_id,
-                or_(IdentityLinkRow.a.in_(wanted), IdentityLinkRow.b.in_(wanted)))).all()
+            rows = s.connection().execute(LINKS, {"biz": business_id, "refs": wanted}).all()
         return [Link(a, b, kind, event_id) for a, b, kind, event_id in rows]
 
     def identifiers(self, business_id: int, refs: Iterable[str]) -> dict[str, str | None]:
