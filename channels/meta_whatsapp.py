@@ -163,19 +163,20 @@ def _message(business: Business, item: Item, now: datetime) -> int:
     message = parse_message(item, now)
     if message is None:
         return 0
-    result = gw().messaging.handle(business, message)
-    own = shared_contact(item)
-    if own is not None and message.user_id and own.phone:  # they shared their own number
-        gw().service.link(business, Identifier(USER_ID, message.user_id),
-                          Identifier(PHONE, own.phone),
-                          evidence={"provider": "meta", "message_id": message.message_id,
-                                    "origin": "contact_request"},
-                          occurred_at=message.occurred_at, actor="meta")
-    pnid = words(metadata(item.value).get("phone_number_id"), 40)
-    to = message.phone.lstrip("+") if message.phone else message.user_id or ""
-    bodies = [b for reply in result.replies for b in graph_messages(to, reply)]
-    gw().messaging.queue_whatsapp(business, bodies, phone_number_id=pnid,
-                                  message_id=message.message_id)
+    with gw().messaging.transaction():  # the message and its queued replies, together
+        result = gw().messaging.handle(business, message)
+        own = shared_contact(item)
+        if own is not None and message.user_id and own.phone:  # they shared their number
+            gw().service.link(business, Identifier(USER_ID, message.user_id),
+                              Identifier(PHONE, own.phone),
+                              evidence={"provider": "meta", "message_id": message.message_id,
+                                        "origin": "contact_request"},
+                              occurred_at=message.occurred_at, actor="meta")
+        pnid = words(metadata(item.value).get("phone_number_id"), 40)
+        to = message.phone.lstrip("+") if message.phone else message.user_id or ""
+        bodies = [b for reply in result.replies for b in graph_messages(to, reply)]
+        gw().messaging.queue_whatsapp(business, bodies, phone_number_id=pnid,
+                                      message_id=message.message_id)
     return 1
 
 

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -37,6 +38,7 @@ DUPLICATE_WAIT = 3.0  # seconds a redelivery waits for the first delivery's repl
 
 
 class MessagingStore(Protocol):
+    def transaction(self) -> AbstractContextManager[None]: ...
     def claim_inbound(self, provider: str, message_id: str, business_id: int | None) -> Any: ...
     def get_inbound(self, provider: str, message_id: str) -> Any: ...
     def finish_inbound(self, provider: str, message_id: str, reply: list[dict[str, Any]],
@@ -101,23 +103,29 @@ class Messaging:
 
     # -- one inbound message ----------------------------------------------------------------
 
+    def transaction(self) -> AbstractContextManager[None]:
+        """A unit of work for a channel: what it writes inside (a handled message and the
+        replies it queues) commits together or not at all."""
+        return self.store.transaction()
+
     def handle(self, business: Business, inbound: Inbound) -> Handled:
-        """Handle a message once; a redelivery of the same id returns the same replies."""
-        claim = self.store.claim_inbound(inbound.provider, inbound.message_id, business.id)
-        if not claim.new:
-            return Handled(self._stored_reply(inbound, claim), duplicate=True)
-        self.link_seen(business, inbound)
-        try:
+        """Handle a message once; a redelivery of the same id returns the same replies.
+
+        One transaction: the dedupe row, the links it shows, the 24-hour window, the consent
+        events, the conversation step and the stored reply commit together, so a crash
+        leaves either all of them or none (and the provider's retry is handled afresh)."""
+        with self.store.transaction():
+            claim = self.store.claim_inbound(inbound.provider, inbound.message_id,
+                                             business.id)
+            if not claim.new:
+                return Handled(self._stored_reply(inbound, claim), duplicate=True)
+            self.link_seen(business, inbound)
             handled, ref, state = self._handle(business, inbound)
-            # The dialog state and the stored reply commit together.
             self.store.complete(inbound.provider, inbound.message_id,
                                 [reply_to_json(r) for r in handled.replies], handled.intent,
                                 business.id, ref, inbound.channel, inbound.sender, state)
-        except BaseException:
-            self.store.release_inbound(inbound.provider, inbound.message_id)
-            raise
-        self._free_entry(business, inbound, handled)
-        return handled
+            self._free_entry(business, inbound, handled)
+            return handled
 
     def _free_entry(self, business: Business, inbound: Inbound, handled: Handled) -> None:
         """A click-to-WhatsApp ad or page-button chat answered at once opens the 72-hour

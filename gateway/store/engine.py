@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,33 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     return engine
 
 
+class _Work:
+    """The session of an open unit of work, lent to the stores' blocks one at a time."""
+
+    def __init__(self, db: Database, session: Session):
+        self.db = db
+        self.session = session
+        self.depth = 0
+
+    @contextmanager
+    def block(self) -> Iterator[Session]:
+        # Each store call used to get a fresh session; the outermost block of a call starts
+        # with an empty identity map again, so no ORM object loaded earlier in the unit
+        # hides what Core statements changed since. (A writing block's changes are flushed
+        # when its savepoint is released; what a reading block changed is dropped, as a
+        # closed session dropped it.)
+        if self.depth == 0:
+            self.session.expunge_all()
+        self.depth += 1
+        try:
+            yield self.session
+        finally:
+            self.depth -= 1
+
+
+_work: ContextVar[_Work | None] = ContextVar("optin_unit_of_work", default=None)
+
+
 class Database:
     """A read engine and a write engine (the same one on PostgreSQL)."""
 
@@ -74,14 +102,42 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        work = _work.get()
+        if work is not None and work.db is self:
+            with work.block() as session:  # inside a unit of work: see its writes
+                yield session
+            return
         with self._read() as session:
             yield session
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """One transaction: committed on success, rolled back on any error."""
+        """One transaction: committed on success, rolled back on any error. Inside a
+        :meth:`unit_of_work`, a savepoint of it instead (a store's own retry after a
+        unique-key race still works), committed with the unit."""
+        work = _work.get()
+        if work is not None and work.db is self:
+            with work.block() as session, session.begin_nested():
+                yield session
+            return
         with self._write() as session, session.begin():
             yield session
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """One transaction around several stores' reads and writes: everything a use case
+        writes commits together or not at all (a message's dedupe row, its consent event,
+        the conversation step and the reply in the outbox). Nested units join the outer."""
+        work = _work.get()
+        if work is not None and work.db is self:
+            yield
+            return
+        with self._write() as session, session.begin():
+            token = _work.set(_Work(self, session))
+            try:
+                yield
+            finally:
+                _work.reset(token)
 
     def upgrade(self) -> None:
         """Bring the schema to the newest revision (what ``init-db`` runs)."""

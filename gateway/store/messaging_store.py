@@ -8,6 +8,7 @@ returns the reply stored with it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,6 +63,10 @@ class SqlMessagingStore:
     def __init__(self, db: Database, clock: Callable[[], datetime]):
         self.db = db
         self.clock = clock
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Everything written inside commits together (gateway.store.engine.unit_of_work)."""
+        return self.db.unit_of_work()
 
     # -- processed messages ---------------------------------------------------------------
 
