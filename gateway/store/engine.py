@@ -13,6 +13,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.store import writer_queue
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -24,9 +26,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           hide_parameters=True)
+def _sqlite_engine(url: str, *, immediate: bool, path: str) -> Engine:
+    connect_args: dict[str, Any] = {"timeout": 30, "check_same_thread": False}
+    if immediate:  # writers queue on a file lock (gateway/store/writer_queue.py)
+        connect_args["factory"] = writer_queue.connection_class(path)
+    engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -43,7 +47,16 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     def _begin(conn: Any) -> None:
         # Writers take the write lock up front, so two writers never deadlock on an
         # upgrade from a read lock (SQLITE_BUSY_SNAPSHOT); readers stay concurrent.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            conn.exec_driver_sql("BEGIN")
+            return
+        raw = conn.connection.dbapi_connection
+        writer_queue.queue_for_write(raw)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writer_queue.leave_queue(raw)
+            raise
 
     return engine
 
@@ -85,8 +98,8 @@ class Database:
                 raise ValueError("use a SQLite file, not :memory: (several connections share it)")
             path = self.url.split("///", 1)[-1]
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.read_engine = _sqlite_engine(self.url, immediate=False)
-            self.write_engine = _sqlite_engine(self.url, immediate=True)
+            self.read_engine = _sqlite_engine(self.url, immediate=False, path=path)
+            self.write_engine = _sqlite_engine(self.url, immediate=True, path=path)
         else:
             # hide_parameters: error messages never quote the values (numbers, names).
             self.read_engine = create_engine(self.url, echo=echo, pool_pre_ping=True,
