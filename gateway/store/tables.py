@@ -164,6 +164,9 @@ class ContactFacetRow(Base):
     ledger they summarise is append-only."""
 
     __tablename__ = "contact_facets"
+    # A contact's facets (the import checks which it has already): PostgreSQL cannot skip
+    # the primary key's leading columns, and scanned the whole table per batch without it.
+    __table_args__ = (Index("ix_contact_facets_contact", "contact_id"),)
 
     business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)

@@ -97,11 +97,13 @@ def upgrade() -> None:
                                 name=op.f('fk_contact_facets_contact_id_contacts')),
         sa.PrimaryKeyConstraint('business_id', 'kind', 'value', 'contact_id',
                                 name=op.f('pk_contact_facets')))
+    op.create_index('ix_contact_facets_contact', 'contact_facets', ['contact_id'])
     op.execute(CHANNELS)
     op.execute(PLACEMENTS.format(code=_PLACEMENT[op.get_bind().dialect.name]))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_contact_facets_contact', table_name='contact_facets')
     op.drop_table('contact_facets')
     op.drop_index('ix_consent_state_status', table_name='consent_state')
     for name in ('ix_contacts_linked', 'ix_contacts_erased', 'ix_contacts_created',
