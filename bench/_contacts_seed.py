@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -89,8 +90,10 @@ def _pick(rng: random.Random, weighted: list[tuple[Any, float]]) -> Any:
 
 
 def seed(conn: Any, business: Any, placements: list[tuple[str, str, str]], n: int,
-         now: datetime, rng: random.Random) -> Seeded:
-    """Insert ``n`` contacts of ``business`` with their events, state and links."""
+         now: datetime, rng: random.Random,
+         ref_of: Callable[[str], str] | None = None) -> Seeded:
+    """Insert ``n`` contacts of ``business`` with their events, state and links.
+    ``ref_of``: the gateway's subject ref of a number, so a search by number finds it."""
     w = Writer(conn)
     out = Seeded()
     start = now - timedelta(days=3 * 365)
@@ -110,6 +113,8 @@ def seed(conn: Any, business: Any, placements: list[tuple[str, str, str]], n: in
             ref = hashlib.sha256(f"bench-{cid}".encode()).hexdigest()
             by_user_id = rng.random() < 0.03
             phone = None if by_user_id else f"+8190{(cid * 7919) % 100_000_000:08d}"
+            if phone and ref_of is not None:
+                ref = ref_of(phone)
             user_id = f"JP.{cid:020d}" if by_user_id else None
             name = (f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}" if rng.random() < 0.6 else None)
             if i == n // 2:

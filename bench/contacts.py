@@ -216,7 +216,8 @@ def run_store(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]
         now = datetime.now(UTC)
         started = time.perf_counter()
         with gw.db.write_engine.begin() as conn:
-            seeded = seed(conn, business, placements, args.contacts, now, random.Random(1))
+            seeded = seed(conn, business, placements, args.contacts, now, random.Random(1),
+                          lambda phone: gw.service.ref(business, phone))
         report["seed_s"] = time.perf_counter() - started
         started = time.perf_counter()
         with gw.db.write_engine.begin() as conn:  # the statistics a live store would have
