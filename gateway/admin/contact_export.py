@@ -7,13 +7,11 @@ like ``=HYPERLINK(…)`` cannot run as a formula in a spreadsheet.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator, Sequence
 
 from gateway.admin.contact_filters import WorkspaceContact
 from gateway.core.ledger import iso
-from gateway.imports.exports import BLOCK_BYTES, cell
+from gateway.imports.exports import cell, csv_stream
 
 COLUMNS = ("phone", "user_id", "username", "name", "created_at", "last_activity_at",
            "erased_at", "linked")
@@ -24,19 +22,10 @@ def contacts_csv(blocks: Iterable[Sequence[WorkspaceContact]], topics: Sequence[
     """A header, then one row per contact: identifiers, times (UTC), and its current status
     per topic (``opted_in``, ``pending``, ``opted_out`` or empty). UTF-8 with a BOM, for
     Excel (Japanese names)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    yield b"\xef\xbb\xbf"
-    writer.writerow((*COLUMNS, *(cell(f"topic:{t}") for t in topics)))
-    for block in blocks:
-        writer.writerows(
-            (cell(c.phone), cell(c.user_id), cell(c.username), cell(c.name), iso(c.created_at),
-             iso(c.last_activity_at), iso(c.erased_at) if c.erased_at else "",
-             "yes" if c.linked else "no", *(c.topics.get(t, "") for t in topics))
-            for c in block)
-        if out.tell() >= BLOCK_BYTES:
-            yield out.getvalue().encode()
-            out.seek(0)
-            out.truncate()
-    if out.tell():
-        yield out.getvalue().encode()
+    header = (*COLUMNS, *(cell(f"topic:{t}") for t in topics))
+    return csv_stream(header, ((cell(c.phone), cell(c.user_id), cell(c.username), cell(c.name),
+                                iso(c.created_at), iso(c.last_activity_at),
+                                iso(c.erased_at) if c.erased_at else "",
+                                "yes" if c.linked else "no",
+                                *(c.topics.get(t, "") for t in topics))
+                               for block in blocks for c in block), bom=True)

@@ -47,6 +47,26 @@ def cell(value: Any) -> str:
     return text
 
 
+def csv_stream(header: Sequence[str], rows: Iterable[Iterable[Any]], *, bom: bool = False
+               ) -> Iterator[bytes]:
+    """``header`` then ``rows`` as CSV bytes in blocks of about BLOCK_BYTES, so a million
+    rows never sit in memory; with ``bom``, UTF-8 with a BOM (Excel reads Japanese right).
+    Cells are written as given: callers pass text through :func:`cell`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if bom:
+        yield b"\xef\xbb\xbf"
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+        if out.tell() >= BLOCK_BYTES:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    if out.tell():
+        yield out.getvalue().encode()
+
+
 class StateLine(Protocol):
     phone: str | None
     user_id: str | None
@@ -60,21 +80,10 @@ class StateLine(Protocol):
 
 def state_csv(blocks: Iterable[Sequence[StateLine]], *, bom: bool = False) -> Iterator[bytes]:
     """Current state, one row per contact and topic, in the import file format."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    if bom:
-        yield b"\xef\xbb\xbf"
-    writer.writerow(STATE_COLUMNS)
-    for block in blocks:
-        writer.writerows((cell(r.phone), cell(r.name), cell(r.topic), r.status,
-                          *_AS_IMPORT[r.status], r.since, cell(r.channel), r.event_id,
-                          cell(r.user_id)) for r in block)
-        if out.tell() >= BLOCK_BYTES:
-            yield out.getvalue().encode()
-            out.seek(0)
-            out.truncate()
-    if out.tell():
-        yield out.getvalue().encode()
+    return csv_stream(STATE_COLUMNS, ((cell(r.phone), cell(r.name), cell(r.topic), r.status,
+                                       *_AS_IMPORT[r.status], r.since, cell(r.channel),
+                                       r.event_id, cell(r.user_id))
+                                      for block in blocks for r in block), bom=bom)
 
 
 def state_jsonl(blocks: Iterable[Sequence[StateLine]]) -> Iterator[bytes]:
@@ -182,15 +191,7 @@ def error_report(columns: Iterable[str],
     row's original values under the file's own header. UTF-8 with a BOM, for Excel."""
     from gateway.imports.texts import REPORT_HEADER, reason
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow((*REPORT_HEADER.get(lang, REPORT_HEADER["en"]), *(cell(c) for c in columns)))
-    yield b"\xef\xbb\xbf"
-    for row, column, code, params, values in errors:
-        writer.writerow((row, cell(column), code, cell(reason(code, lang, params)),
-                         *(cell(v) for v in values)))
-        if out.tell() >= BLOCK_BYTES:
-            yield out.getvalue().encode()
-            out.seek(0)
-            out.truncate()
-    yield out.getvalue().encode()
+    header = (*REPORT_HEADER.get(lang, REPORT_HEADER["en"]), *(cell(c) for c in columns))
+    return csv_stream(header, ((row, cell(column), code, cell(reason(code, lang, params)),
+                                *(cell(v) for v in values))
+                               for row, column, code, params, values in errors), bom=True)
