@@ -32,7 +32,7 @@ from gateway.proof.verification import ProofVerification
 
 log = logging.getLogger("gateway.proof")
 
-CACHE_SECONDS = 2.0  # how stale the per-business webhook list may be in other processes
+CACHE_SECONDS = 2.0  # how stale the per-business suppression flag may be in other processes
 
 # area hooks: (business, e164, subject_ref) -> what that area holds / what it removed
 SubjectHook = Callable[[Business, str, str], Mapping[str, Any]]
@@ -73,21 +73,20 @@ class ProofService:
         else:
             self.trusted = checkpoints.trusted_keys(None, self.settings.ledger_trusted_keys)
         self.box = webhooks.SecretBox(self.settings.subject_key)
-        # business id -> (expires, webhooks, has active suppressions): the consent listener
-        # runs on every capture, so it must not cost two queries each time.
-        self._cache: dict[int, tuple[float, list[WebhookRecord], bool]] = {}
+        # business id -> (expires, has active suppressions): the consent listener runs on
+        # every capture, so it must not cost a query each time.
+        self._cache: dict[int, tuple[float, bool]] = {}
 
-    def _listener_view(self, business_id: int) -> tuple[list[WebhookRecord], bool]:
+    def _any_suppressed(self, business_id: int) -> bool:
         now = time.monotonic()
         cached = self._cache.get(business_id)
         if cached is None or cached[0] < now:
-            cached = (now + CACHE_SECONDS, self.store.active_webhooks(business_id),
-                      self.store.has_active_suppressions(business_id))
+            cached = (now + CACHE_SECONDS, self.store.has_active_suppressions(business_id))
             self._cache[business_id] = cached
-        return cached[1], cached[2]
+        return cached[1]
 
     def forget(self, business_id: int) -> None:
-        """Drop the cached listener view after a change made in this process."""
+        """Drop the cached suppression flag after a change made in this process."""
         self._cache.pop(business_id, None)
 
     # -- keys and checkpoints ---------------------------------------------------------------
@@ -275,7 +274,6 @@ class ProofService:
         record = self.store.create_webhook(business.id, url=url, description=description[:200],
                                            secret_encrypted=self.box.seal(secret),
                                            secret_hint=secret[-4:])
-        self.forget(business.id)
         self.store.audit(business.id, actor=actor, action="webhook_added",
                          detail={"webhook_id": record.id, "url": url})
         return record, secret
@@ -283,7 +281,6 @@ class ProofService:
     def delete_webhook(self, business: Business, webhook_id: int, *, actor: str) -> None:
         if not self.store.delete_webhook(business.id, webhook_id):
             raise NotFound("webhook_unknown", field="id", value=str(webhook_id))
-        self.forget(business.id)
         self.store.audit(business.id, actor=actor, action="webhook_deleted",
                          detail={"webhook_id": webhook_id})
 
@@ -291,10 +288,9 @@ class ProofService:
         """Consent listener: lift suppressions. (The event's notifications were queued in
         its own transaction by the store: gateway.store.notifications.)"""
         event = result.event
-        _hooks, any_suppressed = self._listener_view(event.business_id)
-        if any_suppressed and event.action is Action.OPT_IN and \
-                event.status is Status.CONFIRMED and \
+        if event.action is Action.OPT_IN and event.status is Status.CONFIRMED and \
                 not (event.actor or "").startswith("import:") and \
+                self._any_suppressed(event.business_id) and \
                 self.suppressed(event.business_id, event.subject_ref):
             self.store.lift_suppression(event.business_id, event.subject_ref, event.event_id,
                                         event.occurred_at)
