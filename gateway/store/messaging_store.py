@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.messaging.conversation import State
@@ -89,20 +89,6 @@ class SqlMessagingStore:
         with self.db.reading() as s:
             row = s.connection().execute(INBOUND, {"p": provider, "m": message_id}).first()
             return Claim(False, row.status, row.reply) if row else None
-
-    def finish_inbound(self, provider: str, message_id: str, reply: list[dict[str, Any]],
-                       intent: str) -> None:
-        with self.db.writing() as s:
-            s.connection().execute(FINISH, {"p": provider, "m": message_id, "status": "done",
-                                            "reply": reply, "intent": intent[:30],
-                                            "updated_at": self.clock()})
-
-    def release_inbound(self, provider: str, message_id: str) -> None:
-        """Forget a claim whose handling failed, so the provider's retry is handled afresh."""
-        with self.db.writing() as s:
-            s.execute(delete(InboundMessageRow).where(
-                InboundMessageRow.provider == provider, InboundMessageRow.message_id == message_id,
-                InboundMessageRow.status == "processing"))
 
     def count_inbound(self, business_id: int | None = None) -> int:
         with self.db.reading() as s:

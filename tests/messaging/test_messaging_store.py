@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -18,12 +19,16 @@ def test_claim_finish_and_release(gw: Any, business: Business) -> None:
     assert store.claim_inbound("twilio", "SM1", business.id).new
     again = store.claim_inbound("twilio", "SM1", business.id)
     assert not again.new and again.status == "processing" and again.reply is None
-    store.finish_inbound("twilio", "SM1", [{"text": "hi"}], "help")
+    t = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    store.complete("twilio", "SM1", [{"text": "hi"}], "help", business.id, "ref", "sms", None,
+                   State(step="idle", started_at=t, updated_at=t))
     done = store.claim_inbound("twilio", "SM1", business.id)
     assert done.status == "done" and done.reply == [{"text": "hi"}]
     assert store.claim_inbound("meta", "SM1", business.id).new  # ids are per provider
-    store.release_inbound("meta", "SM1")
-    assert store.claim_inbound("meta", "SM1", business.id).new  # a failed one can be retried
+    with contextlib.suppress(RuntimeError), store.transaction():
+        assert store.claim_inbound("meta", "SM2", business.id).new
+        raise RuntimeError  # handling failed: the claim is rolled back with the rest
+    assert store.claim_inbound("meta", "SM2", business.id).new  # a failed one can be retried
 
 
 def test_conversation_round_trip(gw: Any, business: Business) -> None:
