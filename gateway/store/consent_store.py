@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import closing
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.core import ledger
+from gateway.core.clock import utcnow
 from gateway.core.consent import (
     Action,
     Business,
@@ -32,8 +33,10 @@ from gateway.core.errors import Conflict, NotFound
 from gateway.core.identity import Identifier
 from gateway.store import notifications, record_sql
 from gateway.store.convert import event_from_row, event_values
-from gateway.store.directory_store import SqlDirectory
+from gateway.store.directory_store import Clock, SqlDirectory
+from gateway.store.engine import Database
 from gateway.store.facets import add_facets, facets_of
+from gateway.store.group_commit import GroupCommit
 from gateway.store.state_reads import StateReads
 from gateway.store.tables import (
     BusinessRow,
@@ -55,6 +58,15 @@ def _same_request(stored: ConsentEvent, new: ConsentEvent) -> bool:
         new.subject_ref, new.action, new.topics, new.channel)
 
 
+class _Write(NamedTuple):
+    """One event to append, with what its write needs beside it."""
+
+    event: ConsentEvent
+    personal_hash: str | None
+    inline: Wording | None
+    ends: tuple[Identifier, Identifier] | None = None
+
+
 # consent_events rows as named tuples: what event_from_row reads, at tuple speed.
 _EVENT_TUPLE = namedtuple("_EVENT_TUPLE", EventRow.__table__.columns.keys())  # type: ignore[misc]
 
@@ -63,7 +75,52 @@ class SqlStore(StateReads, SqlDirectory):
     """The consent store on SQLAlchemy (SQLite or PostgreSQL): the ledger and current state
     (read by StateReads), on top of the directory of businesses, wordings and keys."""
 
+    def __init__(self, db: Database, clock: Clock = utcnow, cache_ttl: float = 5.0, *,
+                 group_commit: bool = True, gather_window: float = 0.0):
+        super().__init__(db, clock, cache_ttl)
+        # None: every write its own transaction (one-thread processes gain nothing here).
+        self.group_commit: GroupCommit[_Write, Recorded] | None = (
+            GroupCommit(self._record_batch, window=gather_window) if group_commit else None)
+
     # -- the ledger ---------------------------------------------------------------------------
+
+    def record(self, event: ConsentEvent, personal_hash: str | None = None,
+               inline: Wording | None = None) -> Recorded:
+        """Append ``event`` and update state atomically; a known idempotency key is a no-op.
+
+        ``inline``: the exact text the customer was shown, sent with the capture: the event
+        points at the version with that text (stored now if new), in the same transaction.
+
+        Concurrent calls for one business share a transaction (gateway.store.group_commit);
+        each returns once it is committed. Inside a unit of work the write joins that."""
+        write = _Write(event, personal_hash, inline)
+        if self.db.in_unit_of_work() or self.group_commit is None:
+            return self._record_alone(write)
+        return self.group_commit.submit(event.business_id, write)
+
+    def _record_alone(self, write: _Write) -> Recorded:
+        for _attempt in range(3):
+            try:
+                return self._record_many([write])[0]
+            except IntegrityError:
+                # Another process won a race on a unique key: re-read and decide again.
+                continue
+        raise Conflict("conflict", field="idempotency_key", value=write.event.idempotency_key)
+
+    def _record_batch(self, _business_id: Hashable, writes: Sequence[_Write]
+                      ) -> list[Recorded | BaseException]:
+        """One transaction for a gathered batch. Should it fail on a unique key (a race
+        with another process), none of it is committed and each write goes again alone."""
+        try:
+            return self._record_many(writes, answers=True)
+        except IntegrityError:
+            outcomes: list[Recorded | BaseException] = []
+            for write in writes:
+                try:
+                    outcomes.append(self._record_alone(write))
+                except Exception as exc:  # noqa: BLE001 - handed to that write's caller
+                    outcomes.append(exc)
+            return outcomes
 
     def record_link(self, event: ConsentEvent, ends: tuple[Identifier, Identifier]
                     ) -> Recorded:
@@ -71,71 +128,82 @@ class SqlStore(StateReads, SqlDirectory):
         in one transaction; both subjects get a contact row. Once per pair: its key names it."""
         for _attempt in range(3):
             try:
-                return self._record_once(event, None, None, ends)
+                return self._record_many([_Write(event, None, None, ends)])[0]
             except IntegrityError:
                 continue  # a concurrent delivery showed the same pair: re-read it
         raise Conflict("conflict", field="idempotency_key", value=event.idempotency_key)
 
-    def record(self, event: ConsentEvent, personal_hash: str | None = None,
-               inline: Wording | None = None) -> Recorded:
-        """Append ``event`` and update state atomically; a known idempotency key is a no-op.
-
-        ``inline``: the exact text the customer was shown, sent with the capture: the event
-        points at the version with that text (stored now if new), in the same transaction."""
-        for _attempt in range(3):
-            try:
-                result = self._record_once(event, personal_hash, inline)
-                if inline is not None and result.created:
-                    self.cache.clear()  # a new wording version may exist now
-                return result
-            except IntegrityError:
-                # Another process won a race on a unique key: re-read and decide again.
-                continue
-        raise Conflict("conflict", field="idempotency_key", value=event.idempotency_key)
-
-    def _record_once(self, event: ConsentEvent, personal_hash: str | None,
-                     inline: Wording | None,
-                     ends: tuple[Identifier, Identifier] | None = None) -> Recorded:
+    def _record_many(self, writes: Sequence[_Write], *, answers: bool = False) -> list[Any]:
+        """Append ``writes`` (all of one business) under one lock of its chain head, in one
+        transaction. ``answers``: a write refused on its own (an idempotency key reused)
+        gets its error in the list instead of raising; it wrote nothing before that."""
+        business_id = writes[0].event.business_id
+        outcomes: list[Any] = []
+        new_wording = False
         with self.db.writing() as s:
             conn = s.connection()
             # Serialise writers of this business on its chain head (record_sql.lock_head).
-            head = record_sql.lock_head(conn, event.business_id)
+            head = record_sql.lock_head(conn, business_id)
             if head is None:
-                raise NotFound("business_unknown", value=event.business_slug)
-            known = record_sql.event_id_for_key(conn, event.business_id, event.idempotency_key)
-            if known is not None:
-                stored = self._event(s, s.get(EventRow, known), event.business_slug)
-                if not _same_request(stored, event):
-                    raise Conflict("idempotency_reused", field="idempotency_key",
-                                   value=event.idempotency_key)
-                return Recorded(stored, created=False)
-            if inline is not None:
-                event = dataclasses.replace(event, wording=self._inline_wording(s, inline))
+                missing = NotFound("business_unknown", value=writes[0].event.business_slug)
+                if not answers:
+                    raise missing
+                return [missing] * len(writes)
+            start = head
+            for write in writes:
+                try:
+                    result, head = self._append(s, conn, head, write)
+                except Conflict as exc:
+                    if not answers:
+                        raise
+                    outcomes.append(exc)
+                    continue
+                new_wording |= result.created and write.inline is not None
+                outcomes.append(result)
+            if head != start:
+                record_sql.advance_head(conn, business_id, head.seq, head.hash)
+        if new_wording:
+            self.cache.clear()  # a new wording version may exist now
+        return outcomes
 
-            now = self.clock()
-            seq = head.seq + 1
-            contact_id = record_sql.contact_for_write(conn, event, seq, now,
-                                                      linked=ends is not None)
-            recorded = dataclasses.replace(event, seq=seq, recorded_at=now, prev_hash=head.hash)
-            body = ledger.payload(recorded, seq=seq, recorded_at=now, prev_hash=head.hash,
-                                  personal_hash=personal_hash)
-            digest = ledger.entry_hash(head.hash, body)
-            recorded = dataclasses.replace(recorded, hash=digest)
-            record_sql.append(conn, event_values(recorded, contact_id, seq, head.hash,
-                                                 personal_hash, digest),
-                              contact_id, event.personal)
-            if ends is not None:
-                other = ends[1] if ends[0].value in (event.phone, event.user_id) else ends[0]
-                link = event.evidence["link"]
-                record_sql.linked_contact(conn, event.business_id, link["to"], other, now)
-                record_sql.add_link(conn, event.business_id, link, event.event_id, now)
-            if event.action is not Action.LINK:
-                record_sql.apply_state(conn, recorded, contact_id, now)
-            add_facets(conn, event.business_id, contact_id, facets_of(event.channel,
-                                                                      event.evidence))
-            notifications.queue(conn, event.business_id, event.event_id, now)
-            record_sql.advance_head(conn, event.business_id, seq, digest)
-            return Recorded(recorded, created=True)
+    def _append(self, s: Session, conn: Connection, head: record_sql.Head, write: _Write
+                ) -> tuple[Recorded, record_sql.Head]:
+        """One event on top of ``head``: the new head, or the stored event if its key is
+        known (a Conflict if that was another request)."""
+        event, ends = write.event, write.ends
+        known = record_sql.event_id_for_key(conn, event.business_id, event.idempotency_key)
+        if known is not None:
+            stored = self._event(s, s.get(EventRow, known), event.business_slug)
+            if not _same_request(stored, event):
+                raise Conflict("idempotency_reused", field="idempotency_key",
+                               value=event.idempotency_key)
+            return Recorded(stored, created=False), head
+        if write.inline is not None:
+            event = dataclasses.replace(event, wording=self._inline_wording(s, write.inline))
+
+        now = self.clock()
+        seq = head.seq + 1
+        contact_id = record_sql.contact_for_write(conn, event, seq, now,
+                                                  linked=ends is not None)
+        recorded = dataclasses.replace(event, seq=seq, recorded_at=now, prev_hash=head.hash)
+        body = ledger.payload(recorded, seq=seq, recorded_at=now, prev_hash=head.hash,
+                              personal_hash=write.personal_hash)
+        digest = ledger.entry_hash(head.hash, body)
+        recorded = dataclasses.replace(recorded, hash=digest)
+        record_sql.append(conn, event_values(recorded, contact_id, seq, head.hash,
+                                             write.personal_hash, digest),
+                          contact_id, event.personal)
+        if ends is not None:
+            other = ends[1] if ends[0].value in (event.phone, event.user_id) else ends[0]
+            link = event.evidence["link"]
+            record_sql.linked_contact(conn, event.business_id, link["to"], other, now)
+            record_sql.add_link(conn, event.business_id, link, event.event_id, now)
+        if event.action is not Action.LINK:
+            record_sql.apply_state(conn, recorded, contact_id, now)
+        add_facets(conn, event.business_id, contact_id, facets_of(event.channel,
+                                                                  event.evidence))
+        notifications.queue(conn, event.business_id, event.event_id, now)
+        return Recorded(recorded, created=True), record_sql.Head(seq, digest)
 
     def _inline_wording(self, s: Session, draft: Wording) -> WordingRef:
         """The version of ``draft``'s kind and language with its exact text; a new inline

@@ -136,6 +136,10 @@ class Database:
         with self._write() as session, session.begin():
             yield session
 
+    def in_unit_of_work(self) -> bool:
+        work = _work.get()
+        return work is not None and work.db is self
+
     @contextmanager
     def unit_of_work(self) -> Iterator[None]:
         """One transaction around several stores' reads and writes: everything a use case
