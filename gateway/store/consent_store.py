@@ -15,14 +15,13 @@ from contextlib import closing
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.core import ledger
 from gateway.core.clock import utcnow
 from gateway.core.consent import (
-    Action,
     Business,
     ConsentEvent,
     Recorded,
@@ -31,11 +30,10 @@ from gateway.core.consent import (
 )
 from gateway.core.errors import Conflict, NotFound
 from gateway.core.identity import Identifier
-from gateway.store import notifications, record_sql
-from gateway.store.convert import event_from_row, event_values
+from gateway.store import record_sql
+from gateway.store.convert import event_from_row
 from gateway.store.directory_store import Clock, SqlDirectory
 from gateway.store.engine import Database
-from gateway.store.facets import add_facets, facets_of
 from gateway.store.group_commit import GroupCommit
 from gateway.store.state_reads import StateReads
 from gateway.store.tables import (
@@ -135,9 +133,10 @@ class SqlStore(StateReads, SqlDirectory):
 
     def _record_many(self, writes: Sequence[_Write], *, answers: bool = False) -> list[Any]:
         """Append ``writes`` (all of one business) under one lock of its chain head, in one
-        transaction. ``answers``: a write refused on its own (an idempotency key reused)
-        gets its error in the list instead of raising; it wrote nothing before that."""
-        business_id = writes[0].event.business_id
+        transaction. A key already recorded (before, or earlier in the batch) answers with
+        that event, or a Conflict if it came with another request; ``answers``: such a
+        Conflict goes in the list instead of being raised."""
+        business_id, slug = writes[0].event.business_id, writes[0].event.business_slug
         outcomes: list[Any] = []
         new_wording = False
         with self.db.writing() as s:
@@ -145,65 +144,42 @@ class SqlStore(StateReads, SqlDirectory):
             # Serialise writers of this business on its chain head (record_sql.lock_head).
             head = record_sql.lock_head(conn, business_id)
             if head is None:
-                missing = NotFound("business_unknown", value=writes[0].event.business_slug)
+                missing = NotFound("business_unknown", value=slug)
                 if not answers:
                     raise missing
                 return [missing] * len(writes)
-            start = head
+            known = record_sql.known_keys(conn, business_id,
+                                          [w.event.idempotency_key for w in writes])
+            refs = [w.event.subject_ref for w in writes if w.event.idempotency_key not in known]
+            refs += [w.event.evidence["link"]["to"] for w in writes if w.ends is not None]
+            batch = record_sql.ChainBatch(conn, business_id, head, refs)
+            fresh: dict[str, ConsentEvent] = {}  # recorded in this batch, by key
             for write in writes:
-                try:
-                    result, head = self._append(s, conn, head, write)
-                except Conflict as exc:
+                key = write.event.idempotency_key
+                stored = fresh.get(key)
+                if stored is None and key in known:
+                    stored = self._event(s, s.get(EventRow, known[key]), slug)
+                if stored is not None:
+                    if _same_request(stored, write.event):
+                        outcomes.append(Recorded(stored, created=False))
+                        continue
+                    reused = Conflict("idempotency_reused", field="idempotency_key",
+                                      value=key)
                     if not answers:
-                        raise
-                    outcomes.append(exc)
+                        raise reused
+                    outcomes.append(reused)
                     continue
-                new_wording |= result.created and write.inline is not None
-                outcomes.append(result)
-            if head != start:
-                record_sql.advance_head(conn, business_id, head.seq, head.hash)
+                event = write.event
+                if write.inline is not None:
+                    event = dataclasses.replace(event,
+                                                wording=self._inline_wording(s, write.inline))
+                    new_wording = True
+                fresh[key] = batch.append(event, write.personal_hash, self.clock(), write.ends)
+                outcomes.append(Recorded(fresh[key], created=True))
+            batch.flush(self.clock())
         if new_wording:
             self.cache.clear()  # a new wording version may exist now
         return outcomes
-
-    def _append(self, s: Session, conn: Connection, head: record_sql.Head, write: _Write
-                ) -> tuple[Recorded, record_sql.Head]:
-        """One event on top of ``head``: the new head, or the stored event if its key is
-        known (a Conflict if that was another request)."""
-        event, ends = write.event, write.ends
-        known = record_sql.event_id_for_key(conn, event.business_id, event.idempotency_key)
-        if known is not None:
-            stored = self._event(s, s.get(EventRow, known), event.business_slug)
-            if not _same_request(stored, event):
-                raise Conflict("idempotency_reused", field="idempotency_key",
-                               value=event.idempotency_key)
-            return Recorded(stored, created=False), head
-        if write.inline is not None:
-            event = dataclasses.replace(event, wording=self._inline_wording(s, write.inline))
-
-        now = self.clock()
-        seq = head.seq + 1
-        contact_id = record_sql.contact_for_write(conn, event, seq, now,
-                                                  linked=ends is not None)
-        recorded = dataclasses.replace(event, seq=seq, recorded_at=now, prev_hash=head.hash)
-        body = ledger.payload(recorded, seq=seq, recorded_at=now, prev_hash=head.hash,
-                              personal_hash=write.personal_hash)
-        digest = ledger.entry_hash(head.hash, body)
-        recorded = dataclasses.replace(recorded, hash=digest)
-        record_sql.append(conn, event_values(recorded, contact_id, seq, head.hash,
-                                             write.personal_hash, digest),
-                          contact_id, event.personal)
-        if ends is not None:
-            other = ends[1] if ends[0].value in (event.phone, event.user_id) else ends[0]
-            link = event.evidence["link"]
-            record_sql.linked_contact(conn, event.business_id, link["to"], other, now)
-            record_sql.add_link(conn, event.business_id, link, event.event_id, now)
-        if event.action is not Action.LINK:
-            record_sql.apply_state(conn, recorded, contact_id, now)
-        add_facets(conn, event.business_id, contact_id, facets_of(event.channel,
-                                                                  event.evidence))
-        notifications.queue(conn, event.business_id, event.event_id, now)
-        return Recorded(recorded, created=True), record_sql.Head(seq, digest)
 
     def _inline_wording(self, s: Session, draft: Wording) -> WordingRef:
         """The version of ``draft``'s kind and language with its exact text; a new inline

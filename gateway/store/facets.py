@@ -46,10 +46,9 @@ def facets_of(channel: str, evidence: Mapping[str, Any]) -> list[tuple[str, str]
     return out
 
 
-def add_facets(conn: Connection, business_id: int, contact_id: int,
-               facets: Iterable[tuple[str, str]]) -> None:
-    """Record the facets of one event (already known ones are left as they are)."""
+def add_facets(conn: Connection, facets: Iterable[tuple[int, str, str, int]]) -> None:
+    """Record (business id, kind, value, contact id) facets; known ones stay as they are."""
     rows = [{"business_id": business_id, "kind": kind, "value": value,
-             "contact_id": contact_id} for kind, value in facets]
+             "contact_id": contact_id} for business_id, kind, value, contact_id in facets]
     if rows:
         conn.execute(_ADD[conn.dialect.name == "postgresql"], rows)

@@ -41,15 +41,17 @@ def _active(conn: Connection, business_id: int) -> list[int]:
     return list(conn.execute(ACTIVE, {"b": business_id}).scalars())
 
 
-def queue(conn: Connection, business_id: int, event_id: str, now: datetime) -> None:
-    """Queue one notification per active webhook for a newly recorded event."""
-    hooks = _active(conn, business_id)
+def queue(conn: Connection, business_id: int, event_ids: Sequence[str], now: datetime
+          ) -> None:
+    """Queue one notification per active webhook for each newly recorded event."""
+    hooks = _active(conn, business_id) if event_ids else []
     if hooks:
         conn.execute(ADD, [
             {"kind": KIND, "business_id": business_id,
              "payload": {"webhook_id": hook, "event_id": event_id},
              "dedupe_key": dedupe_key(hook, event_id), "status": "pending", "attempts": 0,
-             "next_attempt_at": now, "created_at": now} for hook in hooks])
+             "next_attempt_at": now, "created_at": now}
+            for event_id in event_ids for hook in hooks])
 
 
 def bulk_rows(conn: Connection, business_id: int, event_ids: Sequence[str], when: Any,

@@ -1,24 +1,31 @@
-"""The statements of one consent write, in SQLAlchemy Core on the write transaction's
-connection: lock the chain head, find or create the contact, append the event, move the
-state, keep the chain head.
+"""The statements of consent writes, in SQLAlchemy Core on the write transaction's
+connection: lock the chain head, then append a batch of events (:class:`ChainBatch`: one
+event is a batch of one) with their contacts, state, facets and notifications, and move
+the head.
 
 Built once at import on the tables (not the ORM classes) with bound parameters, so a write
 pays neither the ORM's unit of work nor statement construction and cache-key generation;
-that was most of a capture's CPU time (bench/api_bench.py, figures in the commit).
-:meth:`gateway.store.consent_store.SqlStore.record` orders and decides; these only read and
-write. Inserts go in foreign-key order (contact first), since nothing reorders them.
+that was most of a capture's CPU time (bench/api_bench.py, figures in the commit). A batch
+reads and writes with a few statements in all, not a few per event: on PostgreSQL each
+statement is a round trip. :meth:`gateway.store.consent_store.SqlStore.record` decides
+which writes are new; these only read and write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, select
 
+from gateway.core import ledger
 from gateway.core.consent import STATE_OF, Action, ConsentEvent, supersedes
 from gateway.core.identity import Identifier
+from gateway.store import notifications
+from gateway.store.convert import event_values
+from gateway.store.facets import add_facets, facets_of
 from gateway.store.tables import (
     ContactRow,
     EventRow,
@@ -34,31 +41,32 @@ _CONTACT = ContactRow.__table__
 _EVENT = EventRow.__table__
 _STATE = StateRow.__table__
 _SENDER = SenderOptOutRow.__table__
-_B, _REF, _ID = bindparam("b"), bindparam("ref"), bindparam("cid")
+_B, _ID = bindparam("b"), bindparam("cid")
 
 LOCK_HEAD = (select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.business_id == _B)
              .with_for_update())
 ADVANCE_HEAD = _HEAD.update().where(_HEAD.c.business_id == _B)
-EVENT_FOR_KEY = select(_EVENT.c.id).where(_EVENT.c.business_id == _B,
-                                          _EVENT.c.idempotency_key == bindparam("key"))
-FIND_CONTACT = select(_CONTACT.c.id, _CONTACT.c.phone, _CONTACT.c.user_id, _CONTACT.c.name,
-                      _CONTACT.c.username, _CONTACT.c.last_activity_at,
-                      _CONTACT.c.activity_seq).where(_CONTACT.c.business_id == _B,
-                                                     _CONTACT.c.subject_ref == _REF)
-ADD_CONTACT = _CONTACT.insert()
+EVENTS_FOR_KEYS = select(_EVENT.c.idempotency_key, _EVENT.c.id).where(
+    _EVENT.c.business_id == _B, _EVENT.c.idempotency_key.in_(bindparam("keys", expanding=True)))
+CONTACTS = select(_CONTACT.c.id, _CONTACT.c.subject_ref, _CONTACT.c.phone, _CONTACT.c.user_id,
+                  _CONTACT.c.name, _CONTACT.c.username, _CONTACT.c.linked,
+                  _CONTACT.c.last_activity_at, _CONTACT.c.activity_seq).where(
+    _CONTACT.c.business_id == _B, _CONTACT.c.subject_ref.in_(bindparam("refs", expanding=True)))
+# RETURNING in the order of the rows given: SQLAlchemy's insertmanyvalues keeps it.
+ADD_CONTACTS = _CONTACT.insert().returning(_CONTACT.c.id, sort_by_parameter_order=True)
 CHANGE_CONTACT = _CONTACT.update().where(_CONTACT.c.id == _ID)
 ADD_EVENT = _EVENT.insert()
 ADD_PERSONAL = PersonalRow.__table__.insert()
 ADD_LINK = IdentityLinkRow.__table__.insert()
 _MINE = (_STATE.c.business_id == _B, _STATE.c.contact_id == _ID)
-STATES = select(_STATE.c.topic, _STATE.c.status, _STATE.c.occurred_at).where(
-    *_MINE, _STATE.c.topic.in_(bindparam("topics", expanding=True)))
+STATES_OF = select(_STATE.c.contact_id, _STATE.c.topic, _STATE.c.status,
+                   _STATE.c.occurred_at).where(
+    _STATE.c.business_id == _B, _STATE.c.contact_id.in_(bindparam("ids", expanding=True)))
 ADD_STATE = _STATE.insert()
 CHANGE_STATE = _STATE.update().where(*_MINE, _STATE.c.topic == bindparam("t"))
 _SENDER_MINE = (_SENDER.c.business_id == _B, _SENDER.c.contact_id == _ID,
                 _SENDER.c.sender == bindparam("s"))
-SENDER_OPT_OUTS = select(_SENDER.c.topic, _SENDER.c.occurred_at).where(
-    *_SENDER_MINE, _SENDER.c.topic.in_(bindparam("topics", expanding=True)))
+SENDER_OPT_OUTS = select(_SENDER.c.topic, _SENDER.c.occurred_at).where(*_SENDER_MINE)
 ADD_SENDER_OPT_OUT = _SENDER.insert()
 CHANGE_SENDER_OPT_OUT = _SENDER.update().where(*_SENDER_MINE, _SENDER.c.topic == bindparam("t"))
 
@@ -79,108 +87,231 @@ def advance_head(conn: Connection, business_id: int, seq: int, digest: str) -> N
     conn.execute(ADVANCE_HEAD, {"b": business_id, "seq": seq, "hash": digest})
 
 
-def event_id_for_key(conn: Connection, business_id: int, key: str) -> str | None:
-    return conn.execute(EVENT_FOR_KEY, {"b": business_id, "key": key}).scalar()
+def known_keys(conn: Connection, business_id: int, keys: Sequence[str]) -> dict[str, str]:
+    """Event id per idempotency key already in the ledger, of ``keys``."""
+    if not keys:
+        return {}
+    return {row.idempotency_key: row.id for row in conn.execute(
+        EVENTS_FOR_KEYS, {"b": business_id, "keys": list(set(keys))})}
 
 
-def contact_for_write(conn: Connection, event: ConsentEvent, seq: int, now: datetime,
-                      *, linked: bool = False) -> int:
-    """The id of the event's contact, created if new, with what the event says of it: the
-    identifier (restored after an erasure), the last name given, and the last activity (the
-    workspace's sort key: the first event replaces the creation time, later ones move it
-    only forward; gateway/store/bulk_store.py applies the same rule)."""
-    personal = event.personal
-    name = personal.get("name") or personal.get("profile_name")
-    username = personal.get("username")
-    row = conn.execute(FIND_CONTACT, {"b": event.business_id, "ref": event.subject_ref}).first()
-    if row is None:
-        result = conn.execute(ADD_CONTACT, {
-            "business_id": event.business_id, "subject_ref": event.subject_ref,
-            "phone": event.phone or None, "user_id": event.user_id, "name": name,
-            "username": username, "created_at": now, "last_activity_at": event.occurred_at,
-            "activity_seq": seq, "linked": linked})
-        return int(result.inserted_primary_key[0])
-    changes: dict[str, Any] = {}
-    if event.phone and event.phone != row.phone:
-        changes["phone"] = event.phone
-    if event.user_id and event.user_id != row.user_id:
-        changes["user_id"] = event.user_id
-    if name and name != row.name:
-        changes["name"] = name
-    if username and username != row.username:
-        changes["username"] = username
-    if linked:
-        changes["linked"] = True
-    if not row.activity_seq or event.occurred_at > row.last_activity_at:
-        changes.update(last_activity_at=event.occurred_at, activity_seq=seq)
-    if changes:
-        conn.execute(CHANGE_CONTACT, {"cid": row.id, **changes})
-    return int(row.id)
+class _Contact:
+    """A contact as this batch leaves it: what the store had, and what changed."""
+
+    __slots__ = ("id", "values", "changes", "stored")
+
+    def __init__(self, contact_id: int | None, values: dict[str, Any], *, stored: bool):
+        self.id = contact_id
+        self.values = values  # the columns of CONTACT_FIELDS, current
+        self.changes: dict[str, Any] = {}  # of a stored contact: only what events changed
+        self.stored = stored
+
+    def set(self, **changes: Any) -> None:
+        self.values.update(changes)
+        if self.stored:
+            self.changes.update(changes)
 
 
-def linked_contact(conn: Connection, business_id: int, ref: str, who: Identifier,
-                   now: datetime) -> int:
-    """The contact of the other end of a link, created if new; marked linked either way."""
-    found = conn.execute(FIND_CONTACT, {"b": business_id, "ref": ref}).first()
-    if found is not None:
-        conn.execute(CHANGE_CONTACT, {"cid": found.id, "linked": True})
-        return int(found.id)
-    result = conn.execute(ADD_CONTACT, {
-        "business_id": business_id, "subject_ref": ref,
-        "phone": who.value if who.is_phone else None,
-        "user_id": None if who.is_phone else who.value, "created_at": now, "linked": True})
-    return int(result.inserted_primary_key[0])
+class ChainBatch:
+    """Events appended to one business's chain in one transaction, under its head lock.
 
+    Reads happen first, a few statements for the whole batch (contacts, their consent
+    state); each event then moves an in-memory picture of them, in order, with the rules a
+    single write follows; :meth:`flush` writes it all with one statement per table (an
+    ``executemany``), new contacts first, since nothing reorders inserts for foreign keys.
+    """
 
-def append(conn: Connection, values: Mapping[str, Any], contact_id: int,
-           personal: Mapping[str, Any] | None) -> None:
-    """The ledger entry (``values``: its columns) and the erasable personal data beside it."""
-    conn.execute(ADD_EVENT, dict(values))
-    if personal:
-        conn.execute(ADD_PERSONAL, {"event_id": values["id"], "contact_id": contact_id,
-                                    "data": dict(personal)})
+    def __init__(self, conn: Connection, business_id: int, head: Head, refs: Iterable[str]):
+        self.conn = conn
+        self.business_id = business_id
+        self.seq, self.prev = head.seq, head.hash
+        self.start = head.seq
+        self.contacts: dict[str, _Contact] = {}
+        wanted = list(set(refs))
+        if wanted:
+            for row in conn.execute(CONTACTS, {"b": business_id, "refs": wanted}):
+                values = dict(row._mapping)
+                contact_id = values.pop("id")
+                self.contacts[values["subject_ref"]] = _Contact(contact_id, values, stored=True)
+        # (contact, topic) -> [status, occurred_at, event_id, channel, updated_at]; the
+        # keys in _new_states were not in the store, those in _changed_states were.
+        self.states: dict[tuple[_Contact, str], list[Any]] = {}
+        stored = {c.id: c for c in self.contacts.values()}
+        if stored:
+            for row in conn.execute(STATES_OF, {"b": business_id, "ids": list(stored)}):
+                self.states[(stored[row.contact_id], row.topic)] = [
+                    row.status, row.occurred_at, None, None, None]
+        self._new_states: dict[tuple[_Contact, str], None] = {}
+        self._changed_states: dict[tuple[_Contact, str], None] = {}
+        self.senders: dict[tuple[_Contact, str, str], list[Any]] = {}  # [occurred, event, new]
+        self.events: list[tuple[ConsentEvent, _Contact, str | None]] = []
+        self.links: list[dict[str, Any]] = []
+        self.facets: dict[tuple[str, str, _Contact], None] = {}
 
+    def append(self, event: ConsentEvent, personal_hash: str | None, now: datetime,
+               ends: tuple[Identifier, Identifier] | None = None) -> ConsentEvent:
+        """Chain ``event`` after the events before it; the event as it will be stored."""
+        seq = self.seq + 1
+        contact = self._contact_for(event, seq, now, linked=ends is not None)
+        recorded = dataclasses.replace(event, seq=seq, recorded_at=now, prev_hash=self.prev)
+        body = ledger.payload(recorded, seq=seq, recorded_at=now, prev_hash=self.prev,
+                              personal_hash=personal_hash)
+        digest = ledger.entry_hash(self.prev, body)
+        recorded = dataclasses.replace(recorded, hash=digest)
+        self.events.append((recorded, contact, personal_hash))
+        if ends is not None:
+            other = ends[1] if ends[0].value in (event.phone, event.user_id) else ends[0]
+            link = event.evidence["link"]
+            self._other_end(link["to"], other, now)
+            self.links.append({"business_id": self.business_id, "a": link["from"],
+                               "b": link["to"], "kind": link["kind"],
+                               "event_id": event.event_id, "created_at": now})
+        if event.action is not Action.LINK:
+            self._apply_state(recorded, contact, now)
+        for kind, value in facets_of(event.channel, event.evidence):
+            self.facets[(kind, value, contact)] = None
+        self.seq, self.prev = seq, digest
+        return recorded
 
-def add_link(conn: Connection, business_id: int, link: Mapping[str, Any], event_id: str,
-             now: datetime) -> None:
-    conn.execute(ADD_LINK, {"business_id": business_id, "a": link["from"], "b": link["to"],
-                            "kind": link["kind"], "event_id": event_id, "created_at": now})
+    def _contact_for(self, event: ConsentEvent, seq: int, now: datetime, *,
+                     linked: bool) -> _Contact:
+        """The event's contact, new if unknown, with what the event says of it: the
+        identifier (restored after an erasure), the last name given, and the last activity
+        (the workspace's sort key: the first event replaces the creation time, later ones
+        move it only forward; gateway/store/bulk_store.py applies the same rule)."""
+        personal = event.personal
+        name = personal.get("name") or personal.get("profile_name")
+        username = personal.get("username")
+        contact = self.contacts.get(event.subject_ref)
+        if contact is None:
+            contact = self.contacts[event.subject_ref] = _Contact(None, {
+                "subject_ref": event.subject_ref, "phone": event.phone or None,
+                "user_id": event.user_id, "name": name, "username": username,
+                "created_at": now, "last_activity_at": event.occurred_at,
+                "activity_seq": seq, "linked": linked}, stored=False)
+            return contact
+        now_values = contact.values
+        changes: dict[str, Any] = {}
+        if event.phone and event.phone != now_values["phone"]:
+            changes["phone"] = event.phone
+        if event.user_id and event.user_id != now_values["user_id"]:
+            changes["user_id"] = event.user_id
+        if name and name != now_values["name"]:
+            changes["name"] = name
+        if username and username != now_values["username"]:
+            changes["username"] = username
+        if linked and not now_values["linked"]:
+            changes["linked"] = True
+        if not now_values["activity_seq"] or \
+                event.occurred_at > now_values["last_activity_at"]:
+            changes.update(last_activity_at=event.occurred_at, activity_seq=seq)
+        if changes:
+            contact.set(**changes)
+        return contact
 
+    def _other_end(self, ref: str, who: Identifier, now: datetime) -> None:
+        """The contact of the other end of a link, new if unknown; marked linked either way."""
+        contact = self.contacts.get(ref)
+        if contact is None:
+            self.contacts[ref] = _Contact(None, {
+                "subject_ref": ref, "phone": who.value if who.is_phone else None,
+                "user_id": None if who.is_phone else who.value, "name": None,
+                "username": None, "created_at": now, "last_activity_at": now,
+                "activity_seq": 0, "linked": True}, stored=False)
+        elif not contact.values["linked"]:
+            contact.set(linked=True)
 
-def apply_state(conn: Connection, event: ConsentEvent, contact_id: int, now: datetime) -> None:
-    """Order by when the customer acted; a tie goes to the opt-out (design rule 2)."""
-    scope = event.evidence.get("scope") or {}
-    if event.action is Action.OPT_OUT and scope.get("applies_to") == "sender" and event.sender:
-        _sender_opt_out(conn, event, contact_id, event.sender)
-        return
-    new_status = STATE_OF[(event.action, event.status)]
-    mine = {"b": event.business_id, "cid": contact_id}
-    rows = {r.topic: r for r in conn.execute(STATES, {**mine, "topics": list(event.topics)})}
-    values = {"status": new_status, "occurred_at": event.occurred_at,
-              "event_id": event.event_id, "channel": event.channel, "updated_at": now}
-    new = [{"business_id": event.business_id, "contact_id": contact_id, "topic": topic,
-            **values} for topic in event.topics if topic not in rows]
-    if new:
-        conn.execute(ADD_STATE, new)
-    for topic, row in rows.items():
-        if supersedes(event.action, new_status, event.occurred_at, row.status,
-                      row.occurred_at):
-            conn.execute(CHANGE_STATE, {**mine, "t": topic, **values})
+    def _apply_state(self, event: ConsentEvent, contact: _Contact, now: datetime) -> None:
+        """Order by when the customer acted; a tie goes to the opt-out (design rule 2)."""
+        scope = event.evidence.get("scope") or {}
+        if event.action is Action.OPT_OUT and scope.get("applies_to") == "sender" and \
+                event.sender:
+            self._sender_opt_out(event, contact, event.sender)
+            return
+        new_status = STATE_OF[(event.action, event.status)]
+        values = [new_status, event.occurred_at, event.event_id, event.channel, now]
+        for topic in event.topics:
+            key = (contact, topic)
+            current = self.states.get(key)
+            if current is None:
+                self.states[key] = list(values)
+                self._new_states[key] = None
+            elif supersedes(event.action, new_status, event.occurred_at, current[0],
+                            current[1]):
+                current[:] = values
+                if key not in self._new_states:
+                    self._changed_states[key] = None
 
+    def _sender_opt_out(self, event: ConsentEvent, contact: _Contact, sender: str) -> None:
+        """A sender-scoped opt-out ends sends from that sender only: kept beside the state.
+        Rare, so the stored ones are read when one comes."""
+        if contact.stored and not any(k[0] is contact and k[1] == sender for k in self.senders):
+            for row in self.conn.execute(SENDER_OPT_OUTS, {
+                    "b": self.business_id, "cid": contact.id, "s": sender}):
+                self.senders[(contact, sender, row.topic)] = [row.occurred_at, None, False]
+        for topic in event.topics:
+            known = self.senders.get((contact, sender, topic))
+            if known is None:
+                self.senders[(contact, sender, topic)] = [event.occurred_at, event.event_id,
+                                                          True]
+            elif event.occurred_at >= known[0]:
+                known[:2] = [event.occurred_at, event.event_id]
+                if known[2] is False:
+                    known[2] = None  # stored, changed
 
-def _sender_opt_out(conn: Connection, event: ConsentEvent, contact_id: int,
-                    sender: str) -> None:
-    """A sender-scoped opt-out ends sends from that sender only: kept beside the state."""
-    mine = {"b": event.business_id, "cid": contact_id, "s": sender}
-    known = {r.topic: r.occurred_at for r in conn.execute(
-        SENDER_OPT_OUTS, {**mine, "topics": list(event.topics)})}
-    for topic in event.topics:
-        if topic not in known:
-            conn.execute(ADD_SENDER_OPT_OUT, {
-                "business_id": event.business_id, "contact_id": contact_id, "topic": topic,
-                "sender": sender, "occurred_at": event.occurred_at,
-                "event_id": event.event_id})
-        elif event.occurred_at >= known[topic]:
-            conn.execute(CHANGE_SENDER_OPT_OUT, {**mine, "t": topic,
-                                                 "occurred_at": event.occurred_at,
-                                                 "event_id": event.event_id})
+    def flush(self, now: datetime) -> None:
+        """Write the batch: contacts, events, personal data, links, state, facets, the
+        change notifications, and the new chain head."""
+        if not self.events:
+            return
+        conn, business_id = self.conn, self.business_id
+        new = [c for c in self.contacts.values() if not c.stored]
+        if new:
+            ids = conn.execute(ADD_CONTACTS, [{"business_id": business_id, **c.values}
+                                              for c in new]).scalars().all()
+            for contact, contact_id in zip(new, ids, strict=True):
+                contact.id = contact_id
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for c in self.contacts.values():
+            if c.changes:  # only what the events changed: other writers own the rest
+                by_columns.setdefault(tuple(sorted(c.changes)), []).append(
+                    {"cid": c.id, **c.changes})
+        for rows in by_columns.values():
+            conn.execute(CHANGE_CONTACT, rows)
+        conn.execute(ADD_EVENT, [event_values(e, c.id, e.seq, e.prev_hash, digest, e.hash)
+                                 for e, c, digest in self.events])
+        personal = [{"event_id": e.event_id, "contact_id": c.id, "data": dict(e.personal)}
+                    for e, c, _digest in self.events if e.personal]
+        if personal:
+            conn.execute(ADD_PERSONAL, personal)
+        if self.links:
+            conn.execute(ADD_LINK, self.links)
+        self._flush_state()
+        add_facets(conn, [(business_id, kind, value, c.id)
+                          for kind, value, c in self.facets])
+        notifications.queue(conn, business_id, [e.event_id for e, _c, _d in self.events],
+                            now)
+        advance_head(conn, business_id, self.seq, self.prev)
+
+    def _flush_state(self) -> None:
+        conn, b = self.conn, self.business_id
+        columns = ("status", "occurred_at", "event_id", "channel", "updated_at")
+        if self._new_states:
+            conn.execute(ADD_STATE, [{"business_id": b, "contact_id": c.id, "topic": t,
+                                      **dict(zip(columns, self.states[(c, t)], strict=True))}
+                                     for c, t in self._new_states])
+        if self._changed_states:
+            conn.execute(CHANGE_STATE, [{"b": b, "cid": c.id, "t": t,
+                                         **dict(zip(columns, self.states[(c, t)],
+                                                    strict=True))}
+                                        for c, t in self._changed_states])
+        added = [{"business_id": b, "contact_id": c.id, "topic": t, "sender": s,
+                  "occurred_at": at, "event_id": event_id}
+                 for (c, s, t), (at, event_id, new) in self.senders.items() if new]
+        if added:
+            conn.execute(ADD_SENDER_OPT_OUT, added)
+        changed = [{"b": b, "cid": c.id, "s": s, "t": t, "occurred_at": at,
+                    "event_id": event_id}
+                   for (c, s, t), (at, event_id, new) in self.senders.items() if new is None]
+        if changed:
+            conn.execute(CHANGE_SENDER_OPT_OUT, changed)

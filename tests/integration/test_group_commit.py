@@ -138,16 +138,16 @@ def test_the_same_new_key_from_many_callers_at_once_records_once(
 
 def test_a_batch_that_clashes_with_another_writer_is_undone_and_each_write_goes_alone(
         gw: Any, business: Business, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = record_sql.append
-    state = {"appends": 0}
+    real = record_sql.ChainBatch.flush
+    state = {"flushes": 0}
 
-    def clash_once(*args: Any, **kwargs: Any) -> None:
-        real(*args, **kwargs)
-        state["appends"] += 1
-        if state["appends"] == 3:  # mid-batch: two events are already written
+    def clash_once(batch: record_sql.ChainBatch, *args: Any) -> None:
+        real(batch, *args)  # every row of the batch written...
+        state["flushes"] += 1
+        if state["flushes"] == 1:  # ...then another process's row is found in the way
             raise IntegrityError("INSERT", {}, Exception("duplicate key (another process)"))
 
-    monkeypatch.setattr(record_sql, "append", clash_once)
+    monkeypatch.setattr(record_sql.ChainBatch, "flush", clash_once)
     writes = [capture(f"clash-{n}", f"+8190555{n:05d}") for n in range(6)]
     results = gw.store._record_batch(business.id, [
         _Write(gw.service.prepare(c, business), None, None) for c in writes])
