@@ -46,12 +46,23 @@ _B, _ID = bindparam("b"), bindparam("cid")
 LOCK_HEAD = (select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.business_id == _B)
              .with_for_update())
 ADVANCE_HEAD = _HEAD.update().where(_HEAD.c.business_id == _B)
-EVENTS_FOR_KEYS = select(_EVENT.c.idempotency_key, _EVENT.c.id).where(
-    _EVENT.c.business_id == _B, _EVENT.c.idempotency_key.in_(bindparam("keys", expanding=True)))
-CONTACTS = select(_CONTACT.c.id, _CONTACT.c.subject_ref, _CONTACT.c.phone, _CONTACT.c.user_id,
-                  _CONTACT.c.name, _CONTACT.c.username, _CONTACT.c.linked,
-                  _CONTACT.c.last_activity_at, _CONTACT.c.activity_seq).where(
-    _CONTACT.c.business_id == _B, _CONTACT.c.subject_ref.in_(bindparam("refs", expanding=True)))
+
+
+def _any_of(column: Any, name: str) -> tuple[Any, Any]:
+    """``column = :name`` and ``column IN (:name...)``: an expanding IN is rendered anew on
+    every execution, so the common single value uses the plain comparison."""
+    return column == bindparam(name), column.in_(bindparam(name, expanding=True))
+
+
+_KEY_IS, _KEY_IN = _any_of(_EVENT.c.idempotency_key, "keys")
+EVENTS_FOR_KEYS = tuple(select(_EVENT.c.idempotency_key, _EVENT.c.id).where(
+    _EVENT.c.business_id == _B, match) for match in (_KEY_IS, _KEY_IN))
+_REF_IS, _REF_IN = _any_of(_CONTACT.c.subject_ref, "refs")
+CONTACTS = tuple(select(_CONTACT.c.id, _CONTACT.c.subject_ref, _CONTACT.c.phone,
+                        _CONTACT.c.user_id, _CONTACT.c.name, _CONTACT.c.username,
+                        _CONTACT.c.linked, _CONTACT.c.last_activity_at,
+                        _CONTACT.c.activity_seq).where(_CONTACT.c.business_id == _B, match)
+                 for match in (_REF_IS, _REF_IN))
 # RETURNING in the order of the rows given: SQLAlchemy's insertmanyvalues keeps it.
 ADD_CONTACTS = _CONTACT.insert().returning(_CONTACT.c.id, sort_by_parameter_order=True)
 CHANGE_CONTACT = _CONTACT.update().where(_CONTACT.c.id == _ID)
@@ -59,9 +70,10 @@ ADD_EVENT = _EVENT.insert()
 ADD_PERSONAL = PersonalRow.__table__.insert()
 ADD_LINK = IdentityLinkRow.__table__.insert()
 _MINE = (_STATE.c.business_id == _B, _STATE.c.contact_id == _ID)
-STATES_OF = select(_STATE.c.contact_id, _STATE.c.topic, _STATE.c.status,
-                   _STATE.c.occurred_at).where(
-    _STATE.c.business_id == _B, _STATE.c.contact_id.in_(bindparam("ids", expanding=True)))
+_ID_IS, _ID_IN = _any_of(_STATE.c.contact_id, "ids")
+STATES_OF = tuple(select(_STATE.c.contact_id, _STATE.c.topic, _STATE.c.status,
+                         _STATE.c.occurred_at).where(_STATE.c.business_id == _B, match)
+                  for match in (_ID_IS, _ID_IN))
 ADD_STATE = _STATE.insert()
 CHANGE_STATE = _STATE.update().where(*_MINE, _STATE.c.topic == bindparam("t"))
 _SENDER_MINE = (_SENDER.c.business_id == _B, _SENDER.c.contact_id == _ID,
@@ -87,12 +99,26 @@ def advance_head(conn: Connection, business_id: int, seq: int, digest: str) -> N
     conn.execute(ADVANCE_HEAD, {"b": business_id, "seq": seq, "hash": digest})
 
 
+def _lookup(statements: tuple[Any, Any], name: str, business_id: int, values: list[Any]
+            ) -> tuple[Any, dict[str, Any]]:
+    """The statement and parameters of an ``_any_of`` lookup of ``values``."""
+    if len(values) == 1:
+        return statements[0], {"b": business_id, name: values[0]}
+    return statements[1], {"b": business_id, name: values}
+
+
+def _write(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> Any:
+    """Run ``statement`` for ``rows``: one row as a plain execute, which costs less than
+    an executemany of one (a single capture is the common batch)."""
+    return conn.execute(statement, rows[0] if len(rows) == 1 else rows)
+
+
 def known_keys(conn: Connection, business_id: int, keys: Sequence[str]) -> dict[str, str]:
     """Event id per idempotency key already in the ledger, of ``keys``."""
     if not keys:
         return {}
     return {row.idempotency_key: row.id for row in conn.execute(
-        EVENTS_FOR_KEYS, {"b": business_id, "keys": list(set(keys))})}
+        *_lookup(EVENTS_FOR_KEYS, "keys", business_id, list(set(keys))))}
 
 
 class _Contact:
@@ -129,7 +155,7 @@ class ChainBatch:
         self.contacts: dict[str, _Contact] = {}
         wanted = list(set(refs))
         if wanted:
-            for row in conn.execute(CONTACTS, {"b": business_id, "refs": wanted}):
+            for row in conn.execute(*_lookup(CONTACTS, "refs", business_id, wanted)):
                 values = dict(row._mapping)
                 contact_id = values.pop("id")
                 self.contacts[values["subject_ref"]] = _Contact(contact_id, values, stored=True)
@@ -138,7 +164,7 @@ class ChainBatch:
         self.states: dict[tuple[_Contact, str], list[Any]] = {}
         stored = {c.id: c for c in self.contacts.values()}
         if stored:
-            for row in conn.execute(STATES_OF, {"b": business_id, "ids": list(stored)}):
+            for row in conn.execute(*_lookup(STATES_OF, "ids", business_id, list(stored))):
                 self.states[(stored[row.contact_id], row.topic)] = [
                     row.status, row.occurred_at, None, None, None]
         self._new_states: dict[tuple[_Contact, str], None] = {}
@@ -267,7 +293,7 @@ class ChainBatch:
         conn, business_id = self.conn, self.business_id
         new = [c for c in self.contacts.values() if not c.stored]
         if new:
-            ids = conn.execute(ADD_CONTACTS, [{"business_id": business_id, **c.values}
+            ids = _write(conn, ADD_CONTACTS, [{"business_id": business_id, **c.values}
                                               for c in new]).scalars().all()
             for contact, contact_id in zip(new, ids, strict=True):
                 contact.id = contact_id
@@ -277,15 +303,15 @@ class ChainBatch:
                 by_columns.setdefault(tuple(sorted(c.changes)), []).append(
                     {"cid": c.id, **c.changes})
         for rows in by_columns.values():
-            conn.execute(CHANGE_CONTACT, rows)
-        conn.execute(ADD_EVENT, [event_values(e, c.id, e.seq, e.prev_hash, digest, e.hash)
+            _write(conn, CHANGE_CONTACT, rows)
+        _write(conn, ADD_EVENT, [event_values(e, c.id, e.seq, e.prev_hash, digest, e.hash)
                                  for e, c, digest in self.events])
         personal = [{"event_id": e.event_id, "contact_id": c.id, "data": dict(e.personal)}
                     for e, c, _digest in self.events if e.personal]
         if personal:
-            conn.execute(ADD_PERSONAL, personal)
+            _write(conn, ADD_PERSONAL, personal)
         if self.links:
-            conn.execute(ADD_LINK, self.links)
+            _write(conn, ADD_LINK, self.links)
         self._flush_state()
         add_facets(conn, [(business_id, kind, value, c.id)
                           for kind, value, c in self.facets])
@@ -297,11 +323,11 @@ class ChainBatch:
         conn, b = self.conn, self.business_id
         columns = ("status", "occurred_at", "event_id", "channel", "updated_at")
         if self._new_states:
-            conn.execute(ADD_STATE, [{"business_id": b, "contact_id": c.id, "topic": t,
+            _write(conn, ADD_STATE, [{"business_id": b, "contact_id": c.id, "topic": t,
                                       **dict(zip(columns, self.states[(c, t)], strict=True))}
                                      for c, t in self._new_states])
         if self._changed_states:
-            conn.execute(CHANGE_STATE, [{"b": b, "cid": c.id, "t": t,
+            _write(conn, CHANGE_STATE, [{"b": b, "cid": c.id, "t": t,
                                          **dict(zip(columns, self.states[(c, t)],
                                                     strict=True))}
                                         for c, t in self._changed_states])
@@ -309,9 +335,9 @@ class ChainBatch:
                   "occurred_at": at, "event_id": event_id}
                  for (c, s, t), (at, event_id, new) in self.senders.items() if new]
         if added:
-            conn.execute(ADD_SENDER_OPT_OUT, added)
+            _write(conn, ADD_SENDER_OPT_OUT, added)
         changed = [{"b": b, "cid": c.id, "s": s, "t": t, "occurred_at": at,
                     "event_id": event_id}
                    for (c, s, t), (at, event_id, new) in self.senders.items() if new is None]
         if changed:
-            conn.execute(CHANGE_SENDER_OPT_OUT, changed)
+            _write(conn, CHANGE_SENDER_OPT_OUT, changed)
