@@ -2,7 +2,7 @@
 group commit, on a fresh store: the write path without HTTP in the way.
 
 Usage: python bench/capture_bench.py [--threads 8] [--seconds 6] [--no-group-commit]
-                                     [--database-url postgresql://…]
+                                     [--window-ms 0] [--database-url postgresql://…]
 
 Each thread records its own customers' opt-ins (two topics, checkout evidence) for one
 business as fast as it can. Prints captures/s, p50/p99 latency, CPU per capture, the sizes
@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, choices=range(1, 28))
     parser.add_argument("--seconds", type=float, default=6)
     parser.add_argument("--no-group-commit", action="store_true")
+    parser.add_argument("--window-ms", type=float, default=0.0,
+                        help="let a batch's leader wait this long for more writers")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     if args.database_url:
@@ -54,6 +56,7 @@ def main() -> None:
     if args.no_group_commit:
         gw.store.group_commit = None
     else:
+        gw.store.group_commit.window = args.window_ms / 1000
         sizes = counting(gw.store)
     latencies: list[list[float]] = [[] for _ in range(args.threads)]
     barrier = threading.Barrier(args.threads + 1)

@@ -67,7 +67,7 @@ class Gateway:
 def build(settings: Settings, channels: Iterable[str] = ()) -> Gateway:
     """Every store and service for ``settings``; ``channels``: the adapters' channel names."""
     db = Database(settings.database_url)
-    store = SqlStore(db, clock=utcnow)
+    store = SqlStore(db, clock=utcnow, gather_window=settings.group_commit_window_ms / 1000)
     service = ConsentService(store, subject_key=settings.subject_key, clock=utcnow,
                              allowed_channels=frozenset(CHANNELS | set(channels)))
     outbox = SqlOutbox(db, utcnow)

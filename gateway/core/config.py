@@ -41,6 +41,18 @@ def _count(name: str, raw: Any) -> int:
     return value
 
 
+def _milliseconds(name: str, raw: Any, default: float) -> float:
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of milliseconds") from None
+    if not 0 <= value <= 50:
+        raise ConfigError(f"{name} must be between 0 and 50")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -63,6 +75,9 @@ class Settings:
     instance_path: Path = DEFAULT_INSTANCE
     max_json_bytes: int = 1 << 20
     max_bulk_bytes: int = 256 << 20
+    # How long a busy chain's next batch waits to gather more concurrent captures
+    # (gateway/store/group_commit.py); an idle one never waits.
+    group_commit_window_ms: float = 1.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -108,6 +123,9 @@ class Settings:
             webhook_allow_private=str(env.get("WEBHOOK_ALLOW_PRIVATE") or "").lower()
             in ("1", "true", "yes"),
             trusted_proxies=_count("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES")),
+            group_commit_window_ms=_milliseconds("GROUP_COMMIT_WINDOW_MS",
+                                                 env.get("GROUP_COMMIT_WINDOW_MS"),
+                                                 cls.group_commit_window_ms),
             instance_path=instance,
             extra={k: v for k, v in (overrides or {}).items()},
         )

@@ -39,8 +39,9 @@ class GroupCommit(Generic[T, R]):
     """Gathers concurrent :meth:`submit` calls per key into calls of ``run_batch``.
 
     ``run_batch(key, items)`` returns one outcome per item, in order: a result, or an
-    exception to raise in that item's caller. ``window`` (seconds) lets a leader wait for
-    more writers before it starts; 0 gathers only those already queued.
+    exception to raise in that item's caller. ``window`` (seconds) lets a leader wait that
+    long for more writers before it starts, but only while the key is busy (its last batch
+    held more than one write): a lone write to an idle chain never waits.
     """
 
     def __init__(self, run_batch: Callable[[Hashable, Sequence[T]], list[R | BaseException]],
@@ -51,6 +52,7 @@ class GroupCommit(Generic[T, R]):
         self._mutex = threading.Lock()
         self._queues: dict[Hashable, deque[_Slot[T]]] = {}
         self._running: set[Hashable] = set()
+        self._last_size: dict[Hashable, int] = {}  # of each key's latest batch
 
     def submit(self, key: Hashable, item: T) -> R:
         slot: _Slot[T] = _Slot(item)
@@ -67,11 +69,12 @@ class GroupCommit(Generic[T, R]):
         return slot.outcome  # type: ignore[no-any-return]
 
     def _lead(self, key: Hashable) -> None:
-        if self.window:
+        if self.window and self._last_size.get(key, 0) > 1:
             time.sleep(self.window)
         with self._mutex:
             queue = self._queues[key]
             batch = [queue.popleft() for _ in range(min(self.max_batch, len(queue)))]
+            self._last_size[key] = len(batch)
         try:
             outcomes = self.run_batch(key, [s.item for s in batch])
             if len(outcomes) != len(batch):

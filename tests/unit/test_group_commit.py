@@ -118,3 +118,50 @@ def test_many_writers_on_several_keys_all_answered_and_batches_bounded() -> None
     assert max(size for _key, size in seen) <= 5
     assert any(size > 1 for _key, size in seen)
     assert sum(size for _key, size in seen) == 120
+
+
+def test_the_gathering_window_is_waited_only_while_the_chain_is_busy() -> None:
+    window = 0.3
+    run = Recorder()
+    gc: GroupCommit[int, int] = GroupCommit(run, window=window)
+
+    def timed(item: int) -> float:
+        started = time.monotonic()
+        assert gc.submit("b", item) == item * 10
+        return time.monotonic() - started
+
+    assert timed(1) < window / 2  # idle: a lone write goes at once
+    run.go.clear()
+    run.batches.clear()
+    run.first_started.clear()
+    first = threading.Thread(target=gc.submit, args=("b", 2))
+    first.start()
+    assert run.first_started.wait(5)
+    late = threading.Thread(target=lambda: _submit_all(gc, [3, 4, 5]))
+    late.start()
+    while len(gc._queues.get("b", ())) < 3:
+        time.sleep(0.001)
+    run.go.set()
+    first.join(5)
+    late.join(5)
+    assert sorted(run.batches[1]) == [3, 4, 5]  # busy: the last batch held three
+    assert timed(6) >= window  # so the next leader waits for company
+    assert timed(7) < window / 2  # it came alone: idle again, no wait
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, 1.0), ("0", 0.0), ("2.5", 2.5)])
+def test_the_window_is_a_setting(raw: str | None, expected: float) -> None:
+    from gateway.core.config import Settings
+
+    settings = Settings.load({"DATABASE_URL": "sqlite:////tmp/x.db", "SECRET_KEY": "s",
+                              "SUBJECT_KEY": "k", "GROUP_COMMIT_WINDOW_MS": raw})
+    assert settings.group_commit_window_ms == expected
+
+
+@pytest.mark.parametrize("raw", ["-1", "51", "soon"])
+def test_a_wrong_window_stops_start_up(raw: str) -> None:
+    from gateway.core.config import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match="GROUP_COMMIT_WINDOW_MS"):
+        Settings.load({"DATABASE_URL": "sqlite:////tmp/x.db", "SECRET_KEY": "s",
+                       "SUBJECT_KEY": "k", "GROUP_COMMIT_WINDOW_MS": raw})
