@@ -18,6 +18,7 @@ from flask import (
     current_app,
     g,
     jsonify,
+    make_response,
     render_template,
     request,
     stream_with_context,
@@ -28,7 +29,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from gateway.core.consent import Business
-from gateway.core.errors import GatewayError, InvalidCapture, Unauthorized
+from gateway.core.errors import GatewayError, InvalidCapture, StoreUnavailable, Unauthorized
 from gateway.core.i18n import ERRORS, pick_language
 from gateway.core.identity import is_bsuid
 from gateway.core.limits import LINE_PATTERN, TEXT_PATTERN, check_text
@@ -71,6 +72,19 @@ def _gateway_error(exc: GatewayError) -> Any:
         return error_json(exc.status, exc.code, exc.message(lang), exc.field, lang=lang)
     return render_template("error.html", message=exc.message(lang), status=exc.status,
                            lang=lang), exc.status
+
+
+def _store_unavailable(exc: StoreUnavailable) -> Any:
+    """503 with Retry-After: API clients and webhook senders (Twilio, Meta) retry."""
+    current_app.logger.warning("store unavailable on %s", request.path)
+    lang = language()
+    if wants_json():
+        response = error_json(exc.status, exc.code, exc.message(lang), lang=lang)
+    else:
+        response = make_response(render_template(
+            "error.html", message=exc.message(lang), status=exc.status, lang=lang), exc.status)
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -272,6 +286,7 @@ class IdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     app.register_error_handler(GatewayError, _gateway_error)
+    app.register_error_handler(StoreUnavailable, _store_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
 

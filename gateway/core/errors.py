@@ -12,6 +12,11 @@
      │    └── WriteConflict       a concurrent writer got there first; nothing was written
      └── Unauthorized            missing or wrong credentials (401)
 
+    StoreUnavailable             the database cannot be reached or stayed locked; nothing
+                                 was written; try again (503). Deliberately not a
+                                 GatewayError: handlers that skip one bad item of a
+                                 webhook delivery must not acknowledge an outage.
+
 Every error carries a stable ``code``, the ``field`` it concerns (if any) and
 a message a person understands, in English and Japanese (see ``gateway.i18n``).
 """
@@ -88,3 +93,16 @@ class WriteConflict(Conflict):
 class Unauthorized(GatewayError):
     status = 401
     code = "unauthorized"
+
+
+class StoreUnavailable(Exception):
+    """Raised by the store instead of its driver's operational error (connection lost,
+    database locked past the timeout, disk full): nothing was written, a retry may work."""
+
+    status = 503
+    code = "store_unavailable"
+
+    def message(self, lang: str = "en") -> str:
+        from gateway.core.i18n import error_message
+
+        return error_message(self.code, lang, {})

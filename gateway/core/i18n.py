@@ -200,6 +200,9 @@ ERRORS: dict[str, dict[str, str]] = {
     "store_rejected": {"en": "The database refused a value of this row; nothing of it was "
                              "recorded.",
                        "ja": "この行の値をデータベースが受け付けませんでした。この行は記録されていません。"},
+    "store_unavailable": {
+        "en": "The database is unavailable just now; nothing was recorded. Please retry.",
+        "ja": "ただいまデータベースを利用できません。何も記録されていません。再試行してください。"},
     "write_conflict": {"en": "Another write got there first; nothing was written. Please retry.",
                        "ja": "他の書き込みと競合しました。何も記録されていません。再試行してください。"},
     # proof area: erasure, checkpoints, webhooks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,8 +12,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.core.errors import StoreUnavailable
 from gateway.store import writer_queue
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -88,6 +91,16 @@ class _Work:
 _work: ContextVar[_Work | None] = ContextVar("optin_unit_of_work", default=None)
 
 
+@contextmanager
+def _available() -> Iterator[None]:
+    """The driver's operational errors (connection lost, locked past the timeout, disk
+    full) as the core's StoreUnavailable; "from None": driver messages may quote rows."""
+    try:
+        yield
+    except (OperationalError, sqlite3.OperationalError):  # the latter: writer_queue's wait
+        raise StoreUnavailable() from None
+
+
 class Database:
     """A read engine and a write engine (the same one on PostgreSQL)."""
 
@@ -115,6 +128,10 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        with _available():
+            yield from self._reading()
+
+    def _reading(self) -> Iterator[Session]:
         work = _work.get()
         if work is not None and work.db is self:
             with work.block() as session:  # inside a unit of work: see its writes
@@ -128,6 +145,10 @@ class Database:
         """One transaction: committed on success, rolled back on any error. Inside a
         :meth:`unit_of_work`, a savepoint of it instead (a store's own retry after a
         unique-key race still works), committed with the unit."""
+        with _available():
+            yield from self._writing()
+
+    def _writing(self) -> Iterator[Session]:
         work = _work.get()
         if work is not None and work.db is self:
             with work.block() as session, session.begin_nested():
@@ -149,7 +170,7 @@ class Database:
         if work is not None and work.db is self:
             yield
             return
-        with self._write() as session, session.begin():
+        with _available(), self._write() as session, session.begin():
             token = _work.set(_Work(self, session))
             try:
                 yield
