@@ -22,7 +22,8 @@ def _ref(name: str) -> dict[str, str]:
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed request", 401: "Missing or wrong API key", 404: "Not found",
             409: "Idempotency key reused for a different event", 413: "Request too large",
-            422: "The capture breaks a consent rule (message says which)"}
+            422: "The capture breaks a consent rule (message says which)",
+            503: "The database is unavailable; nothing was recorded; retry (Retry-After)"}
     return {str(c): {"description": text[c], "content": {JSON: {"schema": _ref("Error")}}}
             for c in codes}
 
@@ -201,12 +202,12 @@ def spec(area_paths: Mapping[str, Any] | None = None) -> dict[str, Any]:
                                 "schema": {"type": "string"}}],
                 "requestBody": {"required": True,
                                 "content": {JSON: {"schema": _ref("Capture")}}},
-                "responses": {**_created("Recorded"), **_errors(400, 401, 409, 413, 422)}}},
+                "responses": {**_created("Recorded"), **_errors(400, 401, 409, 413, 422, 503)}}},
             "/opt-outs": {"post": {
                 "summary": "Record an opt-out of some topics, or all when none are given",
                 "requestBody": {"required": True,
                                 "content": {JSON: {"schema": _ref("Capture")}}},
-                "responses": {**_created("Recorded"), **_errors(400, 401, 409, 413, 422)}}},
+                "responses": {**_created("Recorded"), **_errors(400, 401, 409, 413, 422, 503)}}},
             "/eligibility": {
                 "get": {"summary": "May a template on this topic go to this person?",
                         "description": "Ask by phone or by user_id (one of them). Links "
