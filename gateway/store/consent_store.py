@@ -101,7 +101,8 @@ class SqlStore(StateReads, SqlDirectory):
             try:
                 return self._record_many([write])[0]
             except IntegrityError:
-                # Another process won a race on a unique key: re-read and decide again.
+                # Another process won a race on a unique key (a contact, or the same link
+                # pair from a concurrent delivery): re-read and decide again.
                 continue
         raise Conflict("conflict", field="idempotency_key", value=write.event.idempotency_key)
 
@@ -124,12 +125,7 @@ class SqlStore(StateReads, SqlDirectory):
                     ) -> Recorded:
         """Append a link event (gateway.core.subjects.link_event) and its identity_links row
         in one transaction; both subjects get a contact row. Once per pair: its key names it."""
-        for _attempt in range(3):
-            try:
-                return self._record_many([_Write(event, None, None, ends)])[0]
-            except IntegrityError:
-                continue  # a concurrent delivery showed the same pair: re-read it
-        raise Conflict("conflict", field="idempotency_key", value=event.idempotency_key)
+        return self._record_alone(_Write(event, None, None, ends))
 
     def _record_many(self, writes: Sequence[_Write], *, answers: bool = False) -> list[Any]:
         """Append ``writes`` (all of one business) under one lock of its chain head, in one
@@ -144,10 +140,9 @@ class SqlStore(StateReads, SqlDirectory):
             # Serialise writers of this business on its chain head (record_sql.lock_head).
             head = record_sql.lock_head(conn, business_id)
             if head is None:
-                missing = NotFound("business_unknown", value=slug)
                 if not answers:
-                    raise missing
-                return [missing] * len(writes)
+                    raise NotFound("business_unknown", value=slug)
+                return [NotFound("business_unknown", value=slug) for _ in writes]
             known = record_sql.known_keys(conn, business_id,
                                           [w.event.idempotency_key for w in writes])
             refs = [w.event.subject_ref for w in writes if w.event.idempotency_key not in known]

@@ -132,8 +132,8 @@ class Database:
             yield from self._reading()
 
     def _reading(self) -> Iterator[Session]:
-        work = _work.get()
-        if work is not None and work.db is self:
+        work = self._own_work()
+        if work is not None:
             with work.block() as session:  # inside a unit of work: see its writes
                 yield session
             return
@@ -149,25 +149,27 @@ class Database:
             yield from self._writing()
 
     def _writing(self) -> Iterator[Session]:
-        work = _work.get()
-        if work is not None and work.db is self:
+        work = self._own_work()
+        if work is not None:
             with work.block() as session, session.begin_nested():
                 yield session
             return
         with self._write() as session, session.begin():
             yield session
 
-    def in_unit_of_work(self) -> bool:
+    def _own_work(self) -> _Work | None:
         work = _work.get()
-        return work is not None and work.db is self
+        return work if work is not None and work.db is self else None
+
+    def in_unit_of_work(self) -> bool:
+        return self._own_work() is not None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[None]:
         """One transaction around several stores' reads and writes: everything a use case
         writes commits together or not at all (a message's dedupe row, its consent event,
         the conversation step and the reply in the outbox). Nested units join the outer."""
-        work = _work.get()
-        if work is not None and work.db is self:
+        if self.in_unit_of_work():
             yield
             return
         with _available(), self._write() as session, session.begin():

@@ -128,7 +128,7 @@ class _Contact:
 
     def __init__(self, contact_id: int | None, values: dict[str, Any], *, stored: bool):
         self.id = contact_id
-        self.values = values  # the columns of CONTACT_FIELDS, current
+        self.values = values  # its columns as CONTACTS reads them (new: as inserted), current
         self.changes: dict[str, Any] = {}  # of a stored contact: only what events changed
         self.stored = stored
 
@@ -151,7 +151,6 @@ class ChainBatch:
         self.conn = conn
         self.business_id = business_id
         self.seq, self.prev = head.seq, head.hash
-        self.start = head.seq
         self.contacts: dict[str, _Contact] = {}
         wanted = list(set(refs))
         if wanted:
